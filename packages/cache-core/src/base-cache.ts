@@ -1,0 +1,477 @@
+import { randomBytes } from 'node:crypto';
+import { type Codec, jsonCodec, stringCodec } from './codecs.js';
+import { entriesToArray, keysToArray } from './entries.js';
+import { CacheError, describeError } from './errors.js';
+import { validateDelta } from './integers.js';
+import { LOCK_KEY_SPACE, namespacePrefix, validateKey, validatePrefix } from './keys.js';
+import { type BackendStats, buildStats, createCounters, type StatsCounters } from './stats.js';
+import { DEFAULT_TTL_MS, normalizeTtl } from './ttl.js';
+import type { CacheEntries, CacheService, CacheStats, CacheType, SetOptions } from './types.js';
+
+/** What {@link BaseCache} needs from a backend's (already validated) config. */
+export interface BaseCacheOptions {
+  namespace?: string | undefined;
+  defaultTtlMs?: number | undefined;
+  maxValueBytes?: number | undefined;
+}
+
+// Failures caused by the caller's arguments or data, not by the backend: not counted in stats().errors.
+const CALLER_ERRORS: ReadonlySet<string> = new Set([
+  'INVALID_KEY',
+  'INVALID_ARGUMENT',
+  'NOT_NUMERIC',
+  'OUT_OF_RANGE',
+  'VALUE_TOO_LARGE',
+]);
+
+/**
+ * The shared half of every backend: argument validation, namespacing, TTL
+ * normalisation, the closed guard, stats counters, the string/JSON helpers and
+ * default batch methods. A backend implements the `_`-prefixed primitives,
+ * which receive full (namespaced) keys and normalised TTLs.
+ *
+ * There are deliberately no defaults for the atomic primitives: each backend
+ * must provide a truly atomic `_setIfAbsent`, `_getAndSet`, `_increment`,
+ * `_lock`, `_unlock` and `_extendLock`.
+ */
+export abstract class BaseCache implements CacheService {
+  abstract readonly type: CacheType;
+  readonly defaultTtlMs: number;
+  /** Prepended to every key: `'ns:'`, or `''` without a namespace. */
+  protected readonly keyPrefix: string;
+  /** Counters reported by `stats()`; backends add evictions and expirations. */
+  protected readonly counters: StatsCounters = createCounters();
+  readonly #maxValueBytes: number;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: BaseCacheOptions) {
+    this.keyPrefix = namespacePrefix(options.namespace);
+    this.defaultTtlMs = options.defaultTtlMs ?? DEFAULT_TTL_MS;
+    this.#maxValueBytes = options.maxValueBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  // ---- primitives every backend implements (full keys, normalised TTLs) ----
+  protected abstract _get(fullKey: string): Promise<Uint8Array | undefined>;
+  protected abstract _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void>;
+  protected abstract _delete(fullKey: string): Promise<boolean>;
+  protected abstract _exists(fullKey: string): Promise<boolean>;
+  protected abstract _setIfAbsent(
+    fullKey: string,
+    value: Uint8Array,
+    ttlMs: number,
+  ): Promise<boolean>;
+  protected abstract _getAndSet(
+    fullKey: string,
+    value: Uint8Array,
+    ttlMs: number,
+  ): Promise<Uint8Array | undefined>;
+  /** `key` is the caller's key, for messages; `newKeyTtlMs` applies only when the key was absent. */
+  protected abstract _increment(
+    fullKey: string,
+    delta: number,
+    newKeyTtlMs: number,
+    key: string,
+  ): Promise<number>;
+  /** Removes every data key starting with `fullPrefix`, keeping internal keys (see {@link isInternalKey}). */
+  protected abstract _clear(fullPrefix: string): Promise<void>;
+  protected abstract _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean>;
+  protected abstract _unlock(lockKey: string, token: string): Promise<boolean>;
+  protected abstract _extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean>;
+  protected abstract _stats(): Promise<BackendStats>;
+  protected abstract _ping(): Promise<void>;
+  protected abstract _close(): Promise<void>;
+
+  /** Batch primitives: these defaults loop; backends with a native batch override them. */
+  protected async _getMany(fullKeys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return Promise.all(fullKeys.map((k) => this._get(k)));
+  }
+  protected async _setMany(
+    entries: ReadonlyArray<readonly [string, Uint8Array]>,
+    ttlMs: number,
+  ): Promise<void> {
+    await Promise.all(entries.map(([k, v]) => this._set(k, v, ttlMs)));
+  }
+  protected async _deleteMany(fullKeys: readonly string[]): Promise<number> {
+    const removed = await Promise.all(fullKeys.map((k) => this._delete(k)));
+    return removed.filter(Boolean).length;
+  }
+
+  /**
+   * Maps an error thrown by a primitive that is not yet a CacheError (a
+   * driver's, the file system's) to one. Backends override this to give
+   * specific codes and messages; the default is INTERNAL.
+   */
+  protected wrapError(error: unknown, operation: string): CacheError {
+    return new CacheError(
+      'INTERNAL',
+      `${this.type} cache ${operation} failed unexpectedly: ${describeError(error)}`,
+      {
+        operation,
+        backend: this.type,
+        cause: error,
+      },
+    );
+  }
+
+  /** True for keys of the caches' own key spaces (locks, counters), which `clear()` keeps. */
+  protected isInternalKey(fullKey: string): boolean {
+    return fullKey.charCodeAt(this.keyPrefix.length) === 0;
+  }
+
+  /** True once `close()` has been called. */
+  protected get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- the public contract ----
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.#check(key, 'get');
+    try {
+      const value = await this._get(this.keyPrefix + key);
+      if (value === undefined) this.counters.misses++;
+      else this.counters.hits++;
+      return value;
+    } catch (error) {
+      throw this.#fail(error, 'get');
+    }
+  }
+
+  async set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
+    this.#check(key, 'set');
+    this.#checkValue(value, 'set');
+    const ttlMs = this.#ttl(options, 'set');
+    try {
+      await this._set(this.keyPrefix + key, value, ttlMs);
+      this.counters.sets++;
+    } catch (error) {
+      throw this.#fail(error, 'set');
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.#check(key, 'delete');
+    try {
+      const removed = await this._delete(this.keyPrefix + key);
+      if (removed) this.counters.deletes++;
+      return removed;
+    } catch (error) {
+      throw this.#fail(error, 'delete');
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    this.#check(key, 'exists');
+    try {
+      return await this._exists(this.keyPrefix + key);
+    } catch (error) {
+      throw this.#fail(error, 'exists');
+    }
+  }
+
+  async setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
+    this.#check(key, 'setIfAbsent');
+    this.#checkValue(value, 'setIfAbsent');
+    const ttlMs = this.#ttl(options, 'setIfAbsent');
+    try {
+      const stored = await this._setIfAbsent(this.keyPrefix + key, value, ttlMs);
+      if (stored) this.counters.sets++;
+      return stored;
+    } catch (error) {
+      throw this.#fail(error, 'setIfAbsent');
+    }
+  }
+
+  async getAndSet(
+    key: string,
+    value: Uint8Array,
+    options?: SetOptions,
+  ): Promise<Uint8Array | undefined> {
+    this.#check(key, 'getAndSet');
+    this.#checkValue(value, 'getAndSet');
+    const ttlMs = this.#ttl(options, 'getAndSet');
+    try {
+      const old = await this._getAndSet(this.keyPrefix + key, value, ttlMs);
+      this.counters.sets++;
+      if (old === undefined) this.counters.misses++;
+      else this.counters.hits++;
+      return old;
+    } catch (error) {
+      throw this.#fail(error, 'getAndSet');
+    }
+  }
+
+  async increment(key: string, delta = 1): Promise<number> {
+    this.#check(key, 'increment');
+    validateDelta(delta, 'increment', this.type);
+    try {
+      const result = await this._increment(this.keyPrefix + key, delta, this.defaultTtlMs, key);
+      this.counters.sets++;
+      return result;
+    } catch (error) {
+      throw this.#fail(error, 'increment');
+    }
+  }
+
+  async decrement(key: string, delta = 1): Promise<number> {
+    validateDelta(delta, 'decrement', this.type);
+    return this.increment(key, -delta);
+  }
+
+  async getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {
+    const list = keysToArray(keys, 'getMany');
+    this.#guard('getMany');
+    const fullKeys = list.map((key) => {
+      validateKey(key, 'getMany', this.type);
+      return this.keyPrefix + key;
+    });
+    try {
+      const values = fullKeys.length === 0 ? [] : await this._getMany(fullKeys);
+      const found = new Map<string, Uint8Array>();
+      for (let i = 0; i < list.length; i++) {
+        const value = values[i];
+        if (value === undefined) this.counters.misses++;
+        else {
+          this.counters.hits++;
+          found.set(list[i] as string, value);
+        }
+      }
+      return found;
+    } catch (error) {
+      throw this.#fail(error, 'getMany');
+    }
+  }
+
+  async setMany(entries: CacheEntries, options?: SetOptions): Promise<void> {
+    this.#guard('setMany');
+    const pairs = entriesToArray(entries).map(([key, value]): readonly [string, Uint8Array] => {
+      validateKey(key, 'setMany', this.type);
+      this.#checkValue(value, 'setMany');
+      return [this.keyPrefix + key, value];
+    });
+    const ttlMs = this.#ttl(options, 'setMany');
+    try {
+      if (pairs.length > 0) await this._setMany(pairs, ttlMs);
+      this.counters.sets += pairs.length;
+    } catch (error) {
+      throw this.#fail(error, 'setMany');
+    }
+  }
+
+  async deleteMany(keys: Iterable<string>): Promise<number> {
+    const list = keysToArray(keys, 'deleteMany');
+    this.#guard('deleteMany');
+    const fullKeys = [...new Set(list)].map((key) => {
+      validateKey(key, 'deleteMany', this.type);
+      return this.keyPrefix + key;
+    });
+    try {
+      const removed = fullKeys.length === 0 ? 0 : await this._deleteMany(fullKeys);
+      this.counters.deletes += removed;
+      return removed;
+    } catch (error) {
+      throw this.#fail(error, 'deleteMany');
+    }
+  }
+
+  async clear(prefix?: string): Promise<void> {
+    this.#guard('clear');
+    if (prefix !== undefined) validatePrefix(prefix, 'clear', this.type);
+    try {
+      await this._clear(prefix === undefined ? this.keyPrefix : `${this.keyPrefix}${prefix}:`);
+    } catch (error) {
+      throw this.#fail(error, 'clear');
+    }
+  }
+
+  async flush(): Promise<void> {
+    return this.clear();
+  }
+
+  async lock(key: string, ttlMs: number): Promise<string | undefined> {
+    this.#check(key, 'lock');
+    const ttl = this.#lockTtl(ttlMs, 'lock');
+    const token = randomBytes(18).toString('base64url');
+    try {
+      return (await this._lock(this.keyPrefix + LOCK_KEY_SPACE + key, token, ttl))
+        ? token
+        : undefined;
+    } catch (error) {
+      throw this.#fail(error, 'lock');
+    }
+  }
+
+  async unlock(key: string, token: string): Promise<boolean> {
+    this.#check(key, 'unlock');
+    this.#checkToken(token, 'unlock');
+    try {
+      return await this._unlock(this.keyPrefix + LOCK_KEY_SPACE + key, token);
+    } catch (error) {
+      throw this.#fail(error, 'unlock');
+    }
+  }
+
+  async extendLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    this.#check(key, 'extendLock');
+    this.#checkToken(token, 'extendLock');
+    const ttl = this.#lockTtl(ttlMs, 'extendLock');
+    try {
+      return await this._extendLock(this.keyPrefix + LOCK_KEY_SPACE + key, token, ttl);
+    } catch (error) {
+      throw this.#fail(error, 'extendLock');
+    }
+  }
+
+  async stats(): Promise<CacheStats> {
+    this.#guard('stats');
+    try {
+      return buildStats(this.counters, await this._stats());
+    } catch (error) {
+      throw this.#fail(error, 'stats');
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.#guard('ping');
+    try {
+      await this._ping();
+    } catch (error) {
+      throw this.#fail(error, 'ping');
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this._close();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async getString(key: string): Promise<string | undefined> {
+    return this.#decode(await this.get(key), stringCodec, 'getString');
+  }
+
+  async setString(key: string, value: string, options?: SetOptions): Promise<void> {
+    return this.set(key, this.#encode(value, stringCodec, 'setString'), options);
+  }
+
+  async getJson<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#decode(await this.get(key), jsonCodec, 'getJson') as T | undefined;
+  }
+
+  async setJson(key: string, value: unknown, options?: SetOptions): Promise<void> {
+    return this.set(key, this.#encode(value, jsonCodec, 'setJson'), options);
+  }
+
+  // ---- shared checks ----
+
+  #guard(operation: string): void {
+    if (this.#closed) {
+      throw new CacheError(
+        'CLOSED',
+        `${this.type} cache is closed; ${operation}() cannot run after close()`,
+        {
+          operation,
+          backend: this.type,
+        },
+      );
+    }
+  }
+
+  #check(key: string, operation: string): void {
+    this.#guard(operation);
+    validateKey(key, operation, this.type);
+  }
+
+  #checkValue(value: unknown, operation: string): asserts value is Uint8Array {
+    if (!(value instanceof Uint8Array)) {
+      const what = value === null ? 'null' : typeof value;
+      throw new CacheError(
+        'INVALID_ARGUMENT',
+        `value must be a Uint8Array or Buffer, got ${what}; use setString/setJson or a codec for other types`,
+        {
+          operation,
+          backend: this.type,
+        },
+      );
+    }
+    if (value.byteLength > this.#maxValueBytes) {
+      throw new CacheError(
+        'VALUE_TOO_LARGE',
+        `value of ${value.byteLength} bytes exceeds maxValueBytes (${this.#maxValueBytes})`,
+        {
+          operation,
+          backend: this.type,
+        },
+      );
+    }
+  }
+
+  #checkToken(token: unknown, operation: string): void {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 256) {
+      throw new CacheError(
+        'INVALID_ARGUMENT',
+        'token must be the non-empty string that lock() returned',
+        { operation, backend: this.type },
+      );
+    }
+  }
+
+  #ttl(options: SetOptions | undefined, operation: string): number {
+    if (options === undefined) return this.defaultTtlMs;
+    if (typeof options !== 'object' || options === null) {
+      throw new CacheError(
+        'INVALID_ARGUMENT',
+        'options must be an object such as { ttlMs: 1000 }',
+        { operation, backend: this.type },
+      );
+    }
+    return normalizeTtl(options.ttlMs, this.defaultTtlMs, operation, this.type);
+  }
+
+  #lockTtl(ttlMs: unknown, operation: string): number {
+    if (ttlMs === Number.POSITIVE_INFINITY) {
+      throw new CacheError(
+        'INVALID_ARGUMENT',
+        'a lock needs a finite ttlMs so that it frees itself if its holder dies',
+        { operation, backend: this.type },
+      );
+    }
+    return normalizeTtl(ttlMs ?? Number.NaN, this.defaultTtlMs, operation, this.type);
+  }
+
+  #encode<T>(value: T, codec: Codec<T>, operation: string): Uint8Array {
+    try {
+      return codec.encode(value);
+    } catch (error) {
+      throw this.#serialization(error, operation);
+    }
+  }
+
+  #decode<T>(bytes: Uint8Array | undefined, codec: Codec<T>, operation: string): T | undefined {
+    if (bytes === undefined) return undefined;
+    try {
+      return codec.decode(bytes);
+    } catch (error) {
+      throw this.#serialization(error, operation);
+    }
+  }
+
+  #serialization(error: unknown, operation: string): CacheError {
+    return new CacheError('SERIALIZATION', `${operation}: ${describeError(error)}`, {
+      operation,
+      backend: this.type,
+      cause: error,
+    });
+  }
+
+  #fail(error: unknown, operation: string): CacheError {
+    const wrapped = CacheError.is(error) ? error : this.wrapError(error, operation);
+    if (!CALLER_ERRORS.has(wrapped.code)) this.counters.errors++;
+    return wrapped;
+  }
+}

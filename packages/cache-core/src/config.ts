@@ -1,0 +1,92 @@
+import type { CachePolicy, CacheType } from './types.js';
+
+/** Fields every backend accepts. */
+export interface BaseCacheConfig {
+  /** Prefix of every stored key (`app` stores `k` as `app:k`); the cache never touches keys outside it. */
+  namespace?: string | undefined;
+  /** TTL of writes that give none, in ms; `Infinity` for no expiry. Default 300 000. */
+  defaultTtlMs?: number | undefined;
+  /** Largest value accepted, in bytes; larger writes reject with VALUE_TOO_LARGE. */
+  maxValueBytes?: number | undefined;
+  /** Network backends fail an operation with TIMEOUT after this many ms. */
+  operationTimeoutMs?: number | undefined;
+}
+
+/** The in-process backend. */
+export interface MemoryCacheConfig extends BaseCacheConfig {
+  type: 'memory';
+  /** Eviction policy once a bound is reached. Default `lru`. */
+  policy?: CachePolicy | undefined;
+  /** Most entries held. */
+  maxItems?: number | undefined;
+  /** Most bytes held (key bytes + value bytes). */
+  maxSizeBytes?: number | undefined;
+  /** How often expired entries are swept, in ms. */
+  sweepIntervalMs?: number | undefined;
+  /** Copy values on the way in and out (default true). */
+  copyValues?: boolean | undefined;
+}
+
+/** One file per entry in a local directory. */
+export interface FileCacheConfig extends BaseCacheConfig {
+  type: 'file';
+  /** The directory that holds the entries; created when missing. */
+  directory: string;
+  maxItems?: number | undefined;
+  maxSizeBytes?: number | undefined;
+  sweepIntervalMs?: number | undefined;
+  /** A per-key file lock older than this many ms is taken as abandoned. */
+  lockStaleMs?: number | undefined;
+  /** fsync each write before it is renamed into place. */
+  durable?: boolean | undefined;
+}
+
+/** Redis through ioredis. */
+export interface RedisCacheConfig extends BaseCacheConfig {
+  type: 'redis';
+  url?: string | undefined;
+  hosts?: readonly string[] | undefined;
+  port?: number | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: boolean | Record<string, unknown> | undefined;
+  database?: number | undefined;
+  connectTimeoutMs?: number | undefined;
+  cluster?: { nodes: readonly string[] } | undefined;
+  sentinel?: { sentinels: readonly string[]; name: string } | undefined;
+  /** An existing ioredis `Redis` or `Cluster` to use instead of connecting. */
+  client?: unknown;
+}
+
+/** Memcached through memjs. */
+export interface MemcachedCacheConfig extends BaseCacheConfig {
+  type: 'memcached';
+  /** `host:port` of each server. */
+  servers: readonly string[];
+  username?: string | undefined;
+  password?: string | undefined;
+  retries?: number | undefined;
+}
+
+/** A cache served by another process. */
+export interface ProxyCacheConfig extends BaseCacheConfig {
+  type: 'proxy';
+  /** `'ipc'` (the parent's channel), a Unix socket or a loopback TCP address. */
+  transport: 'ipc' | { socketPath: string } | { host: string; port: number };
+  /** The token the server knows this client by. */
+  token?: string | undefined;
+  connectTimeoutMs?: number | undefined;
+}
+
+/** Any backend's configuration, discriminated by `type`. */
+export type CacheConfig =
+  | MemoryCacheConfig
+  | FileCacheConfig
+  | RedisCacheConfig
+  | MemcachedCacheConfig
+  | ProxyCacheConfig;
+
+/** A backend's own factory accepts its config with `type` left out. */
+export type WithOptionalType<C extends { type: CacheType }> = Omit<C, 'type'> & {
+  type?: C['type'];
+};

@@ -1,0 +1,95 @@
+import { CacheError } from './errors.js';
+import type { CacheType } from './types.js';
+
+/** The longest key accepted, in UTF-8 bytes (the namespace not counted). */
+export const MAX_KEY_BYTES = 1024;
+/** The longest namespace accepted, in UTF-8 bytes. */
+export const MAX_NAMESPACE_BYTES = 256;
+
+/**
+ * Keys that start with this character are reserved for the caches' own key
+ * spaces (locks, generation counters), so no user key can collide with them.
+ */
+export const RESERVED_KEY_PREFIX = '\u0000';
+/** The key space of locks, inside the namespace: `lock('x')` never meets `get('x')`. */
+export const LOCK_KEY_SPACE = `${RESERVED_KEY_PREFIX}lock:`;
+
+function describeKey(key: unknown): string {
+  if (typeof key !== 'string') return typeof key;
+  return key.length > 40 ? `"${key.slice(0, 40)}…" (${key.length} chars)` : JSON.stringify(key);
+}
+
+/**
+ * Throws INVALID_KEY unless `key` is a well-formed, non-empty string of at
+ * most {@link MAX_KEY_BYTES} UTF-8 bytes that does not start with U+0000.
+ */
+export function validateKey(
+  key: unknown,
+  operation: string,
+  backend?: CacheType,
+): asserts key is string {
+  if (typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_BYTES / 3) {
+    // Short enough that even 3 bytes per UTF-16 unit fits: only the rare checks remain.
+    if (key.charCodeAt(0) !== 0 && key.isWellFormed()) return;
+  }
+  let problem: string;
+  if (typeof key !== 'string') problem = `must be a string, got ${describeKey(key)}`;
+  else if (key.length === 0) problem = 'must not be empty';
+  else if (key.charCodeAt(0) === 0)
+    problem = 'must not start with U+0000 (reserved for internal keys)';
+  else if (!key.isWellFormed())
+    problem = 'contains a lone UTF-16 surrogate, which has no UTF-8 form';
+  else if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES)
+    problem = `is ${Buffer.byteLength(key, 'utf8')} UTF-8 bytes; the limit is ${MAX_KEY_BYTES}`;
+  else return;
+  throw new CacheError('INVALID_KEY', `key ${describeKey(key)} ${problem}`, { operation, backend });
+}
+
+/**
+ * Throws INVALID_ARGUMENT unless `prefix` (for `clear(prefix)`) is a
+ * well-formed non-empty string of at most {@link MAX_KEY_BYTES} UTF-8 bytes.
+ */
+export function validatePrefix(
+  prefix: unknown,
+  operation: string,
+  backend?: CacheType,
+): asserts prefix is string {
+  if (
+    typeof prefix === 'string' &&
+    prefix.length > 0 &&
+    prefix.isWellFormed() &&
+    Buffer.byteLength(prefix) <= MAX_KEY_BYTES &&
+    prefix.charCodeAt(0) !== 0
+  )
+    return;
+  throw new CacheError(
+    'INVALID_ARGUMENT',
+    `prefix ${describeKey(prefix)} must be a non-empty string of at most ${MAX_KEY_BYTES} UTF-8 bytes not starting with U+0000`,
+    { operation, backend },
+  );
+}
+
+/** Throws CONFIGURATION unless `namespace` is usable as a key prefix. */
+export function validateNamespace(
+  namespace: unknown,
+  backend?: CacheType,
+): asserts namespace is string {
+  if (
+    typeof namespace === 'string' &&
+    namespace.length > 0 &&
+    namespace.charCodeAt(0) !== 0 &&
+    namespace.isWellFormed() &&
+    Buffer.byteLength(namespace) <= MAX_NAMESPACE_BYTES
+  )
+    return;
+  throw new CacheError(
+    'CONFIGURATION',
+    `config field 'namespace' must be a non-empty string of at most ${MAX_NAMESPACE_BYTES} UTF-8 bytes (got ${describeKey(namespace)})`,
+    { operation: 'create', backend },
+  );
+}
+
+/** The string prepended to every stored key: `'app:'` for namespace `'app'`, else `''`. */
+export function namespacePrefix(namespace: string | undefined): string {
+  return namespace === undefined ? '' : `${namespace}:`;
+}
