@@ -1,1 +1,8 @@
-export {};
+export { CACHE_ASIDE_LOCK_PREFIX, CacheAside, cacheAside } from './cache-aside.js';
+export {
+  type CacheAsideErrorPhase,
+  type CacheAsideOptions,
+  CachedLoaderError,
+  type Loader,
+  type LoaderContext,
+} from './cache-aside-options.js';

@@ -1,0 +1,89 @@
+// The bytes cache-aside stores: a 30-byte header, then the codec's bytes.
+//
+//   0..3   magic 0x00 'P' 'W' 'A'   (JSON and UTF-8 text never start with NUL)
+//   4      format version (1)
+//   5      kind: 0 = value, 1 = cached loader error (payload: JSON {name, message})
+//   6..13  fresh until, ms since the epoch (float64, little endian; Infinity allowed)
+//   14..21 stale until, ms since the epoch
+//   22..29 δ: how long the load took, ms (for early refresh)
+//
+// Keeping the expiry in the value, not in the backend's TTL, lets
+// stale-while-revalidate and early refresh work on every backend.
+
+const MAGIC_0 = 0x00;
+const MAGIC_1 = 0x50;
+const MAGIC_2 = 0x57;
+const MAGIC_3 = 0x41;
+const VERSION = 1;
+/** Size of the header in bytes. */
+export const HEADER_BYTES = 30;
+
+/** What a stored entry says. */
+export const EntryKind = { VALUE: 0, ERROR: 1 } as const;
+
+/** A decoded header; `payload` is a view into the stored bytes. */
+export interface Envelope {
+  kind: number;
+  freshUntil: number;
+  staleUntil: number;
+  deltaMs: number;
+  payload: Uint8Array;
+}
+
+/** Builds the stored bytes. */
+export function encodeEnvelope(
+  kind: number,
+  freshUntil: number,
+  staleUntil: number,
+  deltaMs: number,
+  payload: Uint8Array,
+): Uint8Array {
+  const bytes = new Uint8Array(HEADER_BYTES + payload.byteLength);
+  bytes[0] = MAGIC_0;
+  bytes[1] = MAGIC_1;
+  bytes[2] = MAGIC_2;
+  bytes[3] = MAGIC_3;
+  bytes[4] = VERSION;
+  bytes[5] = kind;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+  view.setFloat64(6, freshUntil, true);
+  view.setFloat64(14, staleUntil, true);
+  view.setFloat64(22, deltaMs, true);
+  bytes.set(payload, HEADER_BYTES);
+  return bytes;
+}
+
+/**
+ * Reads the header. Bytes without the magic are a plain codec value written by
+ * someone else (`writeThrough`, `WriteBehind`, `setJson`): they are returned as
+ * a value that is fresh for as long as the backend keeps it.
+ * Returns undefined for a header of an unknown version or kind (treated as a miss).
+ */
+export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
+  if (
+    bytes.byteLength < HEADER_BYTES ||
+    bytes[0] !== MAGIC_0 ||
+    bytes[1] !== MAGIC_1 ||
+    bytes[2] !== MAGIC_2 ||
+    bytes[3] !== MAGIC_3
+  ) {
+    return {
+      kind: EntryKind.VALUE,
+      freshUntil: Number.POSITIVE_INFINITY,
+      staleUntil: Number.POSITIVE_INFINITY,
+      deltaMs: 0,
+      payload: bytes,
+    };
+  }
+  const kind = bytes[5];
+  if (bytes[4] !== VERSION || (kind !== EntryKind.VALUE && kind !== EntryKind.ERROR))
+    return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+  return {
+    kind,
+    freshUntil: view.getFloat64(6, true),
+    staleUntil: view.getFloat64(14, true),
+    deltaMs: view.getFloat64(22, true),
+    payload: bytes.subarray(HEADER_BYTES),
+  };
+}
