@@ -1,0 +1,236 @@
+import {
+  addToStoredInteger,
+  type BackendStats,
+  BaseCache,
+  CacheError,
+  CacheType,
+  encodeStoredInteger,
+  normalizeTtl,
+  type SetOptions,
+  validateKey,
+} from '@pywatt/cache-core';
+import { BoundedStore, WriteStatus } from './bounded-store.js';
+import { LockTable } from './lock-table.js';
+import {
+  type MemoryCacheOptions,
+  type ResolvedMemoryConfig,
+  resolveMemoryConfig,
+  SWEEP_BUDGET,
+} from './memory-config.js';
+
+const INFINITY = Number.POSITIVE_INFINITY;
+const expiryOf = (ttlMs: number): number => (ttlMs === INFINITY ? INFINITY : Date.now() + ttlMs);
+const show = (n: number): string => (n === INFINITY ? 'unbounded' : String(n));
+
+/**
+ * The in-process cache: a Map with an O(1) eviction order (`lru`, `fifo`,
+ * `mru`, `lfu` or `none`), `maxItems` and `maxSizeBytes` bounds counted
+ * exactly (key UTF-8 bytes + value bytes), lazy expiry plus an incremental
+ * sweep on one `unref()`ed timer, and locks kept apart from the data.
+ *
+ * Every operation runs synchronously inside its promise, so `setIfAbsent`,
+ * `getAndSet`, `increment` and the lock methods are atomic. Values are copied
+ * on the way in and out unless `copyValues: false`.
+ *
+ * The constructor validates the config (CONFIGURATION naming the field) and
+ * does no I/O; {@link createMemoryCache} is the usual way in.
+ */
+export class InMemoryCache extends BaseCache {
+  readonly type = CacheType.MEMORY;
+  readonly #config: ResolvedMemoryConfig;
+  readonly #store: BoundedStore;
+  readonly #locks = new LockTable();
+  readonly #copy: boolean;
+  readonly #maxValueBytes: number;
+  #sweepTimer: NodeJS.Timeout | undefined;
+
+  /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
+  constructor(config: MemoryCacheOptions = {}) {
+    const resolved = resolveMemoryConfig(config);
+    super(resolved);
+    this.#config = resolved;
+    this.#copy = resolved.copyValues;
+    this.#maxValueBytes = resolved.maxValueBytes;
+    this.#store = new BoundedStore(resolved, this.counters);
+    if (resolved.sweepIntervalMs !== INFINITY) {
+      this.#sweepTimer = setInterval(() => this.#sweep(), resolved.sweepIntervalMs);
+      this.#sweepTimer.unref();
+    }
+  }
+
+  // ---- fast paths: same checks, errors and stats as BaseCache, one promise and no await ----
+
+  /** The stored bytes (a copy unless `copyValues: false`), or undefined on a miss or after expiry. */
+  override async get(key: string): Promise<Uint8Array | undefined> {
+    if (this.closed) return super.get(key);
+    validateKey(key, 'get', this.type);
+    const entry = this.#store.read(this.keyPrefix + key);
+    if (entry === undefined) {
+      this.counters.misses++;
+      return undefined;
+    }
+    this.counters.hits++;
+    return this.#copy ? entry.value.slice() : entry.value;
+  }
+
+  /**
+   * Stores a copy of `value` (unless `copyValues: false`), evicting by policy
+   * to respect the bounds. Rejects with VALUE_TOO_LARGE when key + value
+   * exceed `maxSizeBytes` (nothing is evicted) and CAPACITY_EXCEEDED when the
+   * policy is `none` and the cache is full.
+   */
+  override async set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
+    if (
+      this.closed ||
+      !(value instanceof Uint8Array) ||
+      value.byteLength > this.#maxValueBytes ||
+      (options !== undefined && (typeof options !== 'object' || options === null))
+    )
+      return super.set(key, value, options);
+    validateKey(key, 'set', this.type);
+    const ttlMs =
+      options === undefined
+        ? this.defaultTtlMs
+        : normalizeTtl(options.ttlMs, this.defaultTtlMs, 'set', this.type);
+    const status = this.#store.write(this.keyPrefix + key, this.#in(value), expiryOf(ttlMs));
+    // A failed write changed nothing: the base path repeats it and reports the error as usual.
+    if (status !== WriteStatus.STORED) return super.set(key, value, options);
+    this.counters.sets++;
+  }
+
+  // ---- primitives ----
+
+  protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
+    const entry = this.#store.read(fullKey);
+    if (entry === undefined) return undefined;
+    return this.#copy ? entry.value.slice() : entry.value;
+  }
+
+  protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    this.#write(fullKey, this.#in(value), expiryOf(ttlMs), 'set');
+  }
+
+  protected async _delete(fullKey: string): Promise<boolean> {
+    return this.#store.delete(fullKey);
+  }
+
+  protected async _exists(fullKey: string): Promise<boolean> {
+    return this.#store.peek(fullKey) !== undefined;
+  }
+
+  protected async _setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number) {
+    if (this.#store.peek(fullKey) !== undefined) return false;
+    this.#write(fullKey, this.#in(value), expiryOf(ttlMs), 'setIfAbsent');
+    return true;
+  }
+
+  protected async _getAndSet(fullKey: string, value: Uint8Array, ttlMs: number) {
+    // The old array leaves the store in this call, so it can be handed out without a copy.
+    const old = this.#store.peek(fullKey)?.value;
+    this.#write(fullKey, this.#in(value), expiryOf(ttlMs), 'getAndSet');
+    return old;
+  }
+
+  protected async _increment(fullKey: string, delta: number, newKeyTtlMs: number, key: string) {
+    const entry = this.#store.peek(fullKey);
+    const next = addToStoredInteger(entry?.value, delta, key, this.type);
+    const expiresAt = entry === undefined ? expiryOf(newKeyTtlMs) : entry.expiresAt;
+    this.#write(fullKey, encodeStoredInteger(next), expiresAt, 'increment');
+    return next;
+  }
+
+  protected override async _getMany(fullKeys: readonly string[]) {
+    return fullKeys.map((fullKey) => {
+      const entry = this.#store.read(fullKey);
+      if (entry === undefined) return undefined;
+      return this.#copy ? entry.value.slice() : entry.value;
+    });
+  }
+
+  protected override async _setMany(
+    entries: ReadonlyArray<readonly [string, Uint8Array]>,
+    ttlMs: number,
+  ): Promise<void> {
+    const expiresAt = expiryOf(ttlMs);
+    for (const [fullKey, value] of entries)
+      this.#write(fullKey, this.#in(value), expiresAt, 'setMany');
+  }
+
+  protected override async _deleteMany(fullKeys: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const fullKey of fullKeys) if (this.#store.delete(fullKey)) removed++;
+    return removed;
+  }
+
+  protected async _clear(fullPrefix: string): Promise<void> {
+    // Locks live in their own table, so clearing data can never free a held lock.
+    this.#store.clear(fullPrefix);
+  }
+
+  protected async _lock(lockKey: string, token: string, ttlMs: number) {
+    return this.#locks.acquire(lockKey, token, ttlMs);
+  }
+
+  protected async _unlock(lockKey: string, token: string) {
+    return this.#locks.release(lockKey, token);
+  }
+
+  protected async _extendLock(lockKey: string, token: string, ttlMs: number) {
+    return this.#locks.extend(lockKey, token, ttlMs);
+  }
+
+  protected async _stats(): Promise<BackendStats> {
+    const c = this.#config;
+    return {
+      itemCount: this.#store.size,
+      memoryUsedBytes: this.#store.bytes,
+      backend: {
+        policy: c.policy,
+        maxItems: c.maxItems,
+        maxSizeBytes: c.maxSizeBytes,
+        sweepIntervalMs: c.sweepIntervalMs,
+        copyValues: c.copyValues ? 'true' : 'false',
+        locks: this.#locks.size,
+      },
+    };
+  }
+
+  protected async _ping(): Promise<void> {}
+
+  protected async _close(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    this.#store.clear('');
+    this.#locks.reset();
+  }
+
+  // ---- helpers ----
+
+  #in(value: Uint8Array): Uint8Array {
+    // new Uint8Array(buffer) copies into a fresh, unshared ArrayBuffer (Buffer#slice would only make a view).
+    return this.#copy ? new Uint8Array(value) : value;
+  }
+
+  #write(fullKey: string, value: Uint8Array, expiresAt: number, operation: string): void {
+    const status = this.#store.write(fullKey, value, expiresAt);
+    if (status === WriteStatus.STORED) return;
+    const c = this.#config;
+    if (status === WriteStatus.TOO_LARGE) {
+      throw new CacheError(
+        'VALUE_TOO_LARGE',
+        `an entry of ${value.byteLength} value bytes plus its key exceeds maxSizeBytes (${c.maxSizeBytes}); nothing was evicted. Raise maxSizeBytes or store a smaller value`,
+        { operation, backend: this.type },
+      );
+    }
+    throw new CacheError(
+      'CAPACITY_EXCEEDED',
+      `memory cache is full (maxItems ${show(c.maxItems)}, maxSizeBytes ${show(c.maxSizeBytes)}) and policy 'none' never evicts; delete keys, raise the bounds or choose an evicting policy such as 'lru'`,
+      { operation, backend: this.type },
+    );
+  }
+
+  #sweep(): void {
+    this.#store.sweep(SWEEP_BUDGET);
+    this.#locks.sweep(SWEEP_BUDGET);
+  }
+}
