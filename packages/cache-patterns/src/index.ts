@@ -6,3 +6,5 @@ export {
   type Loader,
   type LoaderContext,
 } from './cache-aside-options.js';
+export { DistributedLock, FENCE_KEY_PREFIX, withLock } from './distributed-lock.js';
+export type { AcquireOptions, DistributedLockOptions } from './distributed-lock-options.js';
