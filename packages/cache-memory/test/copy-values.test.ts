@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../src/index.js';
+
+describe('values are copied in and out', () => {
+  it('keeps the stored bytes whatever the caller does to its buffers', async () => {
+    const cache = await createMemoryCache();
+    const input = Buffer.from('hello');
+    await cache.set('k', input);
+    input.fill(0);
+    const out = (await cache.get('k')) as Uint8Array;
+    expect(Buffer.from(out).toString()).toBe('hello');
+    out.fill(0);
+    expect(Buffer.from((await cache.get('k')) as Uint8Array).toString()).toBe('hello');
+    const many = (await cache.getMany(['k'])).get('k') as Uint8Array;
+    many.fill(0);
+    expect(await cache.getString('k')).toBe('hello');
+    await cache.close();
+  });
+
+  it('never keeps a pooled Buffer alive: a copy owns exactly its own bytes', async () => {
+    const cache = await createMemoryCache();
+    const pooled = Buffer.from('tiny'); // a view into Node's shared 8 KiB pool
+    await cache.set('k', pooled);
+    const out = (await cache.get('k')) as Uint8Array;
+    expect(out.buffer.byteLength).toBe(4);
+    await cache.close();
+  });
+
+  it('with copyValues: false hands back the very array it was given', async () => {
+    const cache = await createMemoryCache({ copyValues: false });
+    const input = new Uint8Array([1, 2, 3]);
+    await cache.set('k', input);
+    expect(await cache.get('k')).toBe(input);
+    await cache.close();
+  });
+});
