@@ -1,0 +1,145 @@
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  parseAddress,
+  type RedisCacheOptions,
+} from './config.js';
+
+/** What the cache talks to, plus a password-free description for messages. */
+export interface Connection {
+  readonly client: Redis | Cluster;
+  /** e.g. `redis at 127.0.0.1:6379`, `redis cluster at a:1, b:2`. */
+  readonly endpoint: string;
+  /** Whether close() closes the client. */
+  readonly owned: boolean;
+  /** Configured command timeout in ms, for messages (undefined for a passed client). */
+  readonly operationTimeoutMs: number | undefined;
+}
+
+/** Reconnect delay: exponential from 50 ms, capped at 2 s, with jitter so clients do not reconnect in step. */
+export function backoffMs(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 16), 2_000) + Math.floor(Math.random() * 50);
+}
+
+// A replica that was the master before a failover answers READONLY: reconnect (never re-send).
+const reconnectOnReadOnly = (error: Error): boolean | 1 => error.message.startsWith('READONLY');
+
+/** Builds (without connecting) the ioredis client a config asks for. */
+export function buildConnection(config: RedisCacheOptions): Connection {
+  if (config.client !== undefined) {
+    const client = config.client;
+    return {
+      client,
+      endpoint: describeClient(client),
+      owned: config.closeClient === true,
+      operationTimeoutMs: undefined,
+    };
+  }
+  const operationTimeoutMs = config.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  const common: RedisOptions = {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    commandTimeout: Math.ceil(operationTimeoutMs),
+    connectTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    // Commands in flight when a connection drops are rejected, never re-sent:
+    // an increment that may have run must not run twice.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    reconnectOnError: reconnectOnReadOnly,
+    username: config.username,
+    password: config.password,
+    ...(config.tls === undefined || config.tls === false
+      ? {}
+      : { tls: config.tls === true ? {} : config.tls }),
+  };
+  if (config.cluster !== undefined) {
+    const nodes = config.cluster.nodes.map(
+      (n) => parseAddress(n, 6379) as { host: string; port: number },
+    );
+    const { lazyConnect: _l, enableAutoPipelining: _a, ...redisOptions } = common;
+    const options: ClusterOptions = {
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      // Not ready (slots unknown, every node down): fail at once rather than queue without bound.
+      enableOfflineQueue: false,
+      scaleReads: 'master',
+      clusterRetryStrategy: backoffMs,
+      // No silent re-send after a dropped connection; MOVED/ASK redirections are still followed.
+      retryDelayOnFailover: 0,
+      maxRedirections: 16,
+      slotsRefreshTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+      redisOptions,
+    };
+    return {
+      client: new Cluster(nodes, options),
+      endpoint: `redis cluster at ${config.cluster.nodes.join(', ')}`,
+      owned: true,
+      operationTimeoutMs,
+    };
+  }
+  const base: RedisOptions = {
+    ...common,
+    db: config.database ?? 0,
+    retryStrategy: backoffMs,
+    enableOfflineQueue: true,
+  };
+  if (config.sentinel !== undefined) {
+    const sentinels = config.sentinel.sentinels.map(
+      (s) => parseAddress(s, 26379) as { host: string; port: number },
+    );
+    return {
+      client: new Redis({
+        ...base,
+        sentinels,
+        name: config.sentinel.name,
+        sentinelRetryStrategy: backoffMs,
+      }),
+      endpoint: `redis master '${config.sentinel.name}' via sentinels ${config.sentinel.sentinels.join(', ')}`,
+      owned: true,
+      operationTimeoutMs,
+    };
+  }
+  if (config.url !== undefined) {
+    const url = new URL(config.url);
+    const client = new Redis(config.url, {
+      ...base,
+      db: config.database ?? (url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0),
+      username:
+        config.username ?? (url.username === '' ? undefined : decodeURIComponent(url.username)),
+      password:
+        config.password ?? (url.password === '' ? undefined : decodeURIComponent(url.password)),
+      ...(url.protocol === 'rediss:' && base.tls === undefined ? { tls: {} } : {}),
+    });
+    return {
+      client,
+      endpoint: `redis at ${url.hostname || '127.0.0.1'}:${url.port || '6379'}`,
+      owned: true,
+      operationTimeoutMs,
+    };
+  }
+  const host = parseAddress(config.hosts?.[0] ?? '127.0.0.1', config.port ?? 6379) as {
+    host: string;
+    port: number;
+  };
+  return {
+    client: new Redis({ ...base, host: host.host, port: host.port }),
+    endpoint: `redis at ${host.host}:${host.port}`,
+    owned: true,
+    operationTimeoutMs,
+  };
+}
+
+function describeClient(client: Redis | Cluster): string {
+  if (client.isCluster) {
+    const nodes = (client as Cluster).nodes().map((n) => `${n.options.host}:${n.options.port}`);
+    return nodes.length > 0
+      ? `redis cluster at ${nodes.join(', ')}`
+      : 'redis cluster (passed client)';
+  }
+  const options = (client as Redis).options;
+  if (options.sentinels !== undefined && options.sentinels.length > 0) {
+    return `redis master '${options.name}' via sentinels ${options.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')}`;
+  }
+  return `redis at ${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
+}

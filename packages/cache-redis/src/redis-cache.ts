@@ -1,0 +1,282 @@
+import {
+  type BackendStats,
+  BaseCache,
+  CacheError,
+  CacheType,
+  outOfRange,
+} from '@pywatt/cache-core';
+import type { Cluster, Redis } from 'ioredis';
+import { clearNode, dataNodes } from './clear.js';
+import { type RedisCacheInput, validateRedisConfig } from './config.js';
+import { buildConnection, type Connection } from './connect.js';
+import { mergeInfo } from './info.js';
+import { mapRedisError } from './map-error.js';
+import { EXTEND_LOCK, INCREMENT, runScript, UNLOCK } from './scripts.js';
+import { groupBySlot } from './slots.js';
+
+const CLOSE_GRACE_MS = 1_000;
+type Pair = readonly [string, Uint8Array];
+
+/**
+ * A PyWatt cache in Redis (single node, Sentinel or Cluster) through ioredis.
+ * Every operation is one round trip; setIfAbsent, getAndSet, increment and the
+ * locks are atomic on the server (SET NX PX, SET GET, Lua scripts).
+ *
+ * The constructor validates the config and builds the client without
+ * connecting; prefer {@link createRedisCache}, which also connects and pings.
+ * Errors: CONFIGURATION from the constructor; CONNECTION, TIMEOUT,
+ * UNAUTHORIZED, CAPACITY_EXCEEDED, PROTOCOL from operations (see README).
+ */
+export class RedisCache extends BaseCache {
+  readonly type = CacheType.REDIS;
+  readonly #conn: Connection;
+  readonly #client: Redis | Cluster;
+  readonly #cluster: boolean;
+  readonly #prefixBytes: number;
+  readonly #secrets: string[];
+  #lastConnectionError: Error | undefined;
+  readonly #onError = (error: Error): void => {
+    this.#lastConnectionError = error;
+  };
+  readonly #onReady = (): void => {
+    this.#lastConnectionError = undefined;
+  };
+
+  constructor(config: RedisCacheInput = {}) {
+    const options = validateRedisConfig(config);
+    super(options);
+    this.#conn = buildConnection(options);
+    this.#client = this.#conn.client;
+    this.#cluster = this.#client.isCluster;
+    this.#prefixBytes = Buffer.byteLength(this.keyPrefix);
+    const urlPassword =
+      options.url === undefined ? '' : decodeURIComponent(new URL(options.url).password);
+    this.#secrets = [options.password ?? '', urlPassword].filter((s) => s.length > 0);
+    // Also keeps ioredis from printing "Unhandled error event" for every failed reconnect.
+    this.#client.on('error', this.#onError);
+    this.#client.on('node error', this.#onError);
+    this.#client.on('ready', this.#onReady);
+  }
+
+  /** The ioredis client, for commands this cache does not offer. Do not close it while the cache is open. */
+  get client(): Redis | Cluster {
+    return this.#client;
+  }
+
+  /**
+   * Connects (when the client is not connected yet) and pings. Rejects with
+   * CONNECTION, TIMEOUT or UNAUTHORIZED, and then closes a client it owns so no
+   * reconnect loop is left behind. {@link createRedisCache} calls it.
+   */
+  async connect(): Promise<void> {
+    try {
+      if (this.#client.status === 'wait') await this.#client.connect();
+      await this.#client.ping();
+    } catch (error) {
+      const wrapped = this.wrapError(error, 'create');
+      await this.close();
+      throw wrapped;
+    }
+  }
+
+  protected override wrapError(error: unknown, operation: string): CacheError {
+    return mapRedisError(error, operation, {
+      endpoint: this.#conn.endpoint,
+      operationTimeoutMs: this.#conn.operationTimeoutMs,
+      lastConnectionError: this.#lastConnectionError,
+      secrets: this.#secrets,
+    });
+  }
+
+  protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
+    return (await this.#client.getBuffer(fullKey)) ?? undefined;
+  }
+
+  protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    if (ttlMs === Number.POSITIVE_INFINITY) await this.#client.set(fullKey, asBuffer(value));
+    else await this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs);
+  }
+
+  protected async _delete(fullKey: string): Promise<boolean> {
+    return (await this.#client.unlink(fullKey)) > 0;
+  }
+
+  protected async _exists(fullKey: string): Promise<boolean> {
+    return (await this.#client.exists(fullKey)) > 0;
+  }
+
+  protected async _setIfAbsent(
+    fullKey: string,
+    value: Uint8Array,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const reply =
+      ttlMs === Number.POSITIVE_INFINITY
+        ? await this.#client.set(fullKey, asBuffer(value), 'NX')
+        : await this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs, 'NX');
+    return reply !== null;
+  }
+
+  protected async _getAndSet(
+    fullKey: string,
+    value: Uint8Array,
+    ttlMs: number,
+  ): Promise<Uint8Array | undefined> {
+    // SET … GET (Redis 6.2+): one atomic command. A finite TTL replaces the old one
+    // (PX); Infinity removes it (no PX), as set() does — the new value's own TTL.
+    const reply =
+      ttlMs === Number.POSITIVE_INFINITY
+        ? await this.#client.setBuffer(fullKey, asBuffer(value), 'GET')
+        : await this.#client.setBuffer(fullKey, asBuffer(value), 'PX', ttlMs, 'GET');
+    return reply ?? undefined;
+  }
+
+  protected async _increment(
+    fullKey: string,
+    delta: number,
+    newKeyTtlMs: number,
+    key: string,
+  ): Promise<number> {
+    const ttl = newKeyTtlMs === Number.POSITIVE_INFINITY ? '' : String(newKeyTtlMs);
+    try {
+      return Number(await runScript(this.#client, INCREMENT, fullKey, [String(delta), ttl]));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      // Redis may decorate a script's error reply (e.g. an `ERR` prefix, script name): match inside it.
+      if (message.includes('PYWATT_NOT_NUMERIC')) {
+        throw new CacheError(
+          'NOT_NUMERIC',
+          `the value of key ${JSON.stringify(key)} is not a decimal integer, so it cannot be incremented`,
+          { operation: 'increment', backend: this.type },
+        );
+      }
+      const range = /PYWATT_OUT_OF_RANGE (-?\d+)/.exec(message);
+      if (range !== null) {
+        throw outOfRange(key, range[1] as string, delta, this.type);
+      }
+      throw error;
+    }
+  }
+
+  protected override async _getMany(
+    fullKeys: readonly string[],
+  ): Promise<Array<Uint8Array | undefined>> {
+    if (!this.#cluster) {
+      return (await this.#client.mgetBuffer(...fullKeys)).map((v) => v ?? undefined);
+    }
+    const values: Array<Uint8Array | undefined> = new Array(fullKeys.length);
+    await Promise.all(
+      [...groupBySlot(fullKeys).values()].map(async (indexes) => {
+        const found = await this.#client.mgetBuffer(...indexes.map((i) => fullKeys[i] as string));
+        for (let j = 0; j < indexes.length; j++)
+          values[indexes[j] as number] = found[j] ?? undefined;
+      }),
+    );
+    return values;
+  }
+
+  protected override async _setMany(entries: readonly Pair[], ttlMs: number): Promise<void> {
+    const groups = this.#cluster
+      ? this.#groupByNode(entries.map(([k]) => k))
+      : [entries.map((_, i) => i)];
+    await Promise.all(
+      groups.map(async (indexes) => {
+        const pipeline = this.#client.pipeline();
+        for (const i of indexes) {
+          const [key, value] = entries[i] as Pair;
+          if (ttlMs === Number.POSITIVE_INFINITY) pipeline.set(key, asBuffer(value));
+          else pipeline.set(key, asBuffer(value), 'PX', ttlMs);
+        }
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([error]) => error !== null);
+        if (failed !== undefined) throw failed[0];
+      }),
+    );
+  }
+
+  protected override async _deleteMany(fullKeys: readonly string[]): Promise<number> {
+    if (!this.#cluster) return this.#client.unlink(...fullKeys);
+    const counts = await Promise.all(
+      [...groupBySlot(fullKeys).values()].map((indexes) =>
+        this.#client.unlink(...indexes.map((i) => fullKeys[i] as string)),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  protected async _clear(fullPrefix: string): Promise<void> {
+    // Internal keys (locks) have U+0000 right after the namespace prefix.
+    const keep = (key: Buffer): boolean => key[this.#prefixBytes] === 0;
+    await Promise.all(
+      dataNodes(this.#client).map((node) => clearNode(node, fullPrefix, keep, this.#cluster)),
+    );
+  }
+
+  protected async _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.#client.set(lockKey, token, 'PX', ttlMs, 'NX')) !== null;
+  }
+
+  protected async _unlock(lockKey: string, token: string): Promise<boolean> {
+    return Number(await runScript(this.#client, UNLOCK, lockKey, [token])) === 1;
+  }
+
+  protected async _extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+    return Number(await runScript(this.#client, EXTEND_LOCK, lockKey, [token, ttlMs])) === 1;
+  }
+
+  protected async _stats(): Promise<BackendStats> {
+    const nodes = dataNodes(this.#client);
+    const infos = await Promise.all(nodes.map((node) => node.info()));
+    const backend = mergeInfo(infos);
+    // Counting a namespace's keys would need a full SCAN: only a cache that owns the whole database gets a count.
+    let itemCount: number | undefined;
+    if (this.keyPrefix === '') {
+      const sizes = await Promise.all(nodes.map((node) => node.dbsize()));
+      itemCount = sizes.reduce((a, b) => a + b, 0);
+    }
+    return { itemCount, backend };
+  }
+
+  protected async _ping(): Promise<void> {
+    await this.#client.ping();
+  }
+
+  protected async _close(): Promise<void> {
+    const client = this.#client;
+    if (this.#conn.owned) {
+      if (client.status === 'ready') {
+        // QUIT lets in-flight commands finish; a server that stopped answering gets cut off.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          client.quit().catch(() => undefined),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, CLOSE_GRACE_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      client.disconnect();
+    }
+    client.off('error', this.#onError);
+    client.off('node error', this.#onError);
+    client.off('ready', this.#onReady);
+  }
+
+  #groupByNode(keys: readonly string[]): number[][] {
+    const slots = (this.#client as Cluster).slots;
+    const groups = new Map<string, number[]>();
+    for (const [slot, indexes] of groupBySlot(keys)) {
+      const owner = slots[slot]?.[0] ?? `slot:${slot}`;
+      const group = groups.get(owner);
+      if (group === undefined) groups.set(owner, [...indexes]);
+      else group.push(...indexes);
+    }
+    return [...groups.values()];
+  }
+}
+
+function asBuffer(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value)
+    ? value
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
