@@ -9,6 +9,22 @@ import {
 /** A backend's factory, as its package exports it. */
 export type BackendFactory = (config: CacheConfig) => Promise<CacheService>;
 
+/**
+ * Imports `packageName` and returns its export `factoryName`. The specifier is a
+ * parameter on purpose: this package must build and type-check without any backend
+ * installed; `loaders.test.ts` proves each entry resolves to a real factory.
+ */
+async function importFactory(packageName: string, factoryName: string): Promise<BackendFactory> {
+  const module = (await import(packageName)) as Record<string, unknown>;
+  const factory = module[factoryName];
+  if (typeof factory !== 'function') {
+    throw new Error(
+      `${packageName} does not export ${factoryName}(); its version does not match @pywatt/cache-all`,
+    );
+  }
+  return factory as BackendFactory;
+}
+
 interface BackendEntry {
   /** The npm package that holds the backend. */
   packageName: string;
@@ -21,24 +37,23 @@ interface BackendEntry {
 const BACKENDS: Readonly<Record<CacheType, BackendEntry>> = {
   memory: {
     packageName: '@pywatt/cache-memory',
-    load: async () => (await import('@pywatt/cache-memory')).createMemoryCache as BackendFactory,
+    load: () => importFactory('@pywatt/cache-memory', 'createMemoryCache'),
   },
   file: {
     packageName: '@pywatt/cache-file',
-    load: async () => (await import('@pywatt/cache-file')).createFileCache as BackendFactory,
+    load: () => importFactory('@pywatt/cache-file', 'createFileCache'),
   },
   redis: {
     packageName: '@pywatt/cache-redis',
-    load: async () => (await import('@pywatt/cache-redis')).createRedisCache as BackendFactory,
+    load: () => importFactory('@pywatt/cache-redis', 'createRedisCache'),
   },
   memcached: {
     packageName: '@pywatt/cache-memcached',
-    load: async () =>
-      (await import('@pywatt/cache-memcached')).createMemcachedCache as BackendFactory,
+    load: () => importFactory('@pywatt/cache-memcached', 'createMemcachedCache'),
   },
   proxy: {
     packageName: '@pywatt/cache-proxy',
-    load: async () => (await import('@pywatt/cache-proxy')).createProxyCache as BackendFactory,
+    load: () => importFactory('@pywatt/cache-proxy', 'createProxyCache'),
   },
 };
 
