@@ -1,0 +1,85 @@
+import {
+  CacheError,
+  type ConfigSchema,
+  type MemcachedCacheConfig,
+  rules,
+  validateConfig,
+  type WithOptionalType,
+} from '@pywatt/cache-core';
+
+/** The memcached cache's config; `type` may be left out. */
+export interface MemcachedCacheOptions extends WithOptionalType<MemcachedCacheConfig> {
+  /**
+   * How long a generation token (see `clear`) is cached in this process, in
+   * ms; another process's `clear()` becomes visible here within this time.
+   * 0 reads the tokens on every operation (one extra round trip). Default 1000.
+   */
+  generationCacheMs?: number | undefined;
+}
+
+/** Defaults of the optional fields. */
+export const DEFAULTS = {
+  operationTimeoutMs: 1000,
+  retries: 0,
+  generationCacheMs: 1000,
+  /** memcached's default item size (`-I 1m`). */
+  maxValueBytes: 1024 * 1024,
+} as const;
+
+/** One server of the config. */
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@]+)):([0-9]{1,5})$/;
+
+/** Parses `host:port` (or `[v6]:port`); undefined when malformed. */
+export function parseServer(text: string): ServerAddress | undefined {
+  const match = HOST_PORT.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: (match[1] ?? match[2]) as string, port };
+}
+
+const serversRule = (value: unknown): string | undefined => {
+  if (!Array.isArray(value) || value.length === 0)
+    return "must be a non-empty array of 'host:port' strings, e.g. ['127.0.0.1:11211']";
+  if (value.length > 1000) return 'lists more than 1000 servers';
+  const seen = new Set<string>();
+  for (const entry of value) {
+    if (typeof entry !== 'string' || parseServer(entry) === undefined)
+      return `has ${typeof entry === 'string' ? JSON.stringify(entry) : `a ${typeof entry}`}, which is not 'host:port' with a port from 1 to 65535`;
+    if (seen.has(entry)) return `lists ${JSON.stringify(entry)} twice`;
+    seen.add(entry);
+  }
+  return undefined;
+};
+
+// Never echoes the value: a mistyped password must not end up in a log.
+const secretRule = (value: unknown): string | undefined =>
+  value === undefined || (typeof value === 'string' && value.length > 0)
+    ? undefined
+    : `must be a non-empty string (got a ${typeof value})`;
+
+const schema: ConfigSchema = {
+  servers: serversRule,
+  username: rules.optional(rules.nonEmptyString()),
+  password: secretRule,
+  retries: rules.optional(rules.integer(0, 10)),
+  generationCacheMs: rules.optional(rules.integer(0, 3_600_000)),
+};
+
+/** Validates a config; throws CONFIGURATION naming the first bad field. */
+export function validateMemcachedConfig(config: unknown): MemcachedCacheOptions {
+  const valid = validateConfig<MemcachedCacheOptions>('memcached', config, schema);
+  if ((valid.username === undefined) !== (valid.password === undefined)) {
+    throw new CacheError(
+      'CONFIGURATION',
+      "memcached cache config: fields 'username' and 'password' (SASL PLAIN) go together; give both or neither",
+      { operation: 'create', backend: 'memcached' },
+    );
+  }
+  return valid;
+}

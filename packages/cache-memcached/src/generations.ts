@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { EMPTY, Op, Status, storageExtras } from './protocol.js';
+import type { ServerConnection } from './server-connection.js';
+import { TransportError } from './transport-error.js';
+import { generationWireKey } from './wire-keys.js';
+
+const TOKEN = /^[A-Za-z0-9_-]{8}$/;
+// Bounds the local cache of prefixes a long-running process has met.
+const MAX_CACHED_PREFIXES = 10_000;
+
+interface Cached {
+  token: string;
+  expiresAt: number;
+}
+
+/** A fresh generation: 48 random bits, 8 base64url characters. */
+const newToken = (): string => randomBytes(6).toString('base64url');
+
+/**
+ * Generation counters, so that `clear()` and `clear(prefix)` are O(1) without
+ * scanning or `flush_all`. Every prefix of a key up to a `:` (and the root '')
+ * has a generation token on each server; a data key's wire name folds in the
+ * tokens of all its prefixes, on the server that holds it. Clearing a prefix
+ * writes a new random token on every server, so the old entries are never
+ * addressed again and memcached's LRU reclaims them.
+ *
+ * A token missing on a server (never written, evicted, server restarted) is
+ * replaced with a new random one (ADD, so concurrent clients agree): entries
+ * written under an evicted token are lost, never resurrected.
+ *
+ * Tokens are cached for `cacheMs`: another process's clear() becomes visible
+ * here within that time.
+ */
+export class Generations {
+  readonly #servers: readonly ServerConnection[];
+  readonly #cacheMs: number;
+  readonly #cached: Array<Map<string, Cached>>;
+  readonly #pending: Array<Map<string, Promise<string>>>;
+  #epoch = 0;
+
+  constructor(servers: readonly ServerConnection[], cacheMs: number) {
+    this.#servers = servers;
+    this.#cacheMs = cacheMs;
+    this.#cached = servers.map(() => new Map());
+    this.#pending = servers.map(() => new Map());
+  }
+
+  /** The joined tokens for `fullKey` on `server` when all are cached and fresh, else undefined. */
+  cached(server: number, fullKey: string, nowMs: number): string | undefined {
+    const map = this.#cached[server] as Map<string, Cached>;
+    let entry = map.get('');
+    if (entry === undefined || entry.expiresAt <= nowMs) return undefined;
+    let tokens = entry.token;
+    for (let i = fullKey.indexOf(':'); i !== -1; i = fullKey.indexOf(':', i + 1)) {
+      entry = map.get(fullKey.slice(0, i + 1));
+      if (entry === undefined || entry.expiresAt <= nowMs) return undefined;
+      tokens += entry.token;
+    }
+    return tokens;
+  }
+
+  /** The joined tokens for `fullKey` on `server`, fetching (or creating) the missing ones. */
+  async tokens(server: number, fullKey: string): Promise<string> {
+    const now = Date.now();
+    const fast = this.cached(server, fullKey, now);
+    if (fast !== undefined) return fast;
+    const prefixes = [''];
+    for (let i = fullKey.indexOf(':'); i !== -1; i = fullKey.indexOf(':', i + 1)) {
+      prefixes.push(fullKey.slice(0, i + 1));
+    }
+    const tokens = await Promise.all(prefixes.map((p) => this.#token(server, p, now)));
+    return tokens.join('');
+  }
+
+  /** Starts a new generation of `fullPrefix` on every server; rejects naming a server that failed. */
+  async bump(fullPrefix: string): Promise<void> {
+    const token = newToken();
+    this.#epoch++;
+    const key = generationWireKey(fullPrefix);
+    const value = Buffer.from(token, 'latin1');
+    const results = await Promise.allSettled(
+      this.#servers.map((s) =>
+        s.request(Op.SET, key, storageExtras(0, 0), value, { idempotent: true }),
+      ),
+    );
+    let failure: unknown;
+    results.forEach((result, i) => {
+      const server = this.#servers[i] as ServerConnection;
+      if (result.status === 'rejected') failure ??= result.reason;
+      else if (result.value.header.status !== Status.OK)
+        failure ??= statusError(server, result.value.header.status, 'store a generation');
+      else this.#remember(i, fullPrefix, token, Date.now());
+    });
+    if (failure !== undefined) throw failure;
+  }
+
+  #remember(server: number, prefix: string, token: string, nowMs: number): void {
+    const map = this.#cached[server] as Map<string, Cached>;
+    if (map.size >= MAX_CACHED_PREFIXES) map.clear();
+    map.set(prefix, { token, expiresAt: nowMs + this.#cacheMs });
+  }
+
+  #token(server: number, prefix: string, nowMs: number): Promise<string> {
+    const entry = this.#cached[server]?.get(prefix);
+    if (entry !== undefined && entry.expiresAt > nowMs) return Promise.resolve(entry.token);
+    const pending = this.#pending[server] as Map<string, Promise<string>>;
+    let promise = pending.get(prefix);
+    if (promise === undefined) {
+      const epoch = this.#epoch;
+      promise = this.#fetch(server, prefix)
+        .then((token) => {
+          // A clear() that ran meanwhile knows better than this (older) read.
+          if (epoch === this.#epoch) this.#remember(server, prefix, token, Date.now());
+          return token;
+        })
+        .finally(() => pending.delete(prefix));
+      pending.set(prefix, promise);
+    }
+    return promise;
+  }
+
+  async #fetch(index: number, prefix: string): Promise<string> {
+    const server = this.#servers[index] as ServerConnection;
+    const key = generationWireKey(prefix);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await server.request(Op.GET, key, EMPTY, EMPTY, { idempotent: true });
+      if (found.header.status === Status.OK) {
+        const token = found.val.toString('latin1');
+        if (TOKEN.test(token)) return token;
+      } else if (found.header.status !== Status.KEY_NOT_FOUND) {
+        throw statusError(server, found.header.status, 'read a generation');
+      }
+      // Missing (or not ours): start a generation nobody has used, unless another client just did.
+      const token = newToken();
+      const op = found.header.status === Status.OK ? Op.SET : Op.ADD;
+      const stored = await server.request(op, key, storageExtras(0, 0), Buffer.from(token));
+      if (stored.header.status === Status.OK) return token;
+      if (stored.header.status !== Status.KEY_EXISTS && stored.header.status !== Status.NOT_STORED)
+        throw statusError(server, stored.header.status, 'create a generation');
+    }
+    throw new TransportError(
+      'status',
+      server.address,
+      'could not settle a generation token after 5 attempts',
+    );
+  }
+}
+
+/** A response status this backend did not expect, as a TransportError. */
+export function statusError(
+  server: ServerConnection,
+  status: number,
+  what: string,
+): TransportError {
+  return new TransportError(
+    'status',
+    server.address,
+    `memcached at ${server.address} answered status 0x${status.toString(16)} when asked to ${what}`,
+    { status },
+  );
+}
