@@ -1,1 +1,18 @@
-export {};
+export { createProxyCache, TOKEN_ENV } from './client/create-proxy-cache.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  type ProxyCacheOptions,
+  ProxyCacheService,
+} from './client/proxy-cache-service.js';
+export { DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol/constants.js';
+export type { AuthOptions, TokenGrant } from './server/auth.js';
+export {
+  type CacheServer,
+  type CacheServerOptions,
+  type ListenTarget,
+  type ServerAddress,
+  startCacheServer,
+} from './server/cache-server.js';
+export type { ConnectionEvent } from './server/connection.js';
+export type { IpcChannel } from './transport/ipc-channel.js';
