@@ -8,3 +8,16 @@ export {
 } from './cache-aside-options.js';
 export { DistributedLock, FENCE_KEY_PREFIX, withLock } from './distributed-lock.js';
 export type { AcquireOptions, DistributedLockOptions } from './distributed-lock-options.js';
+export { WriteBehind } from './write-behind.js';
+export type {
+  FailedWrite,
+  WriteBatchResult,
+  WriteBehindOptions,
+  WriteBehindRecord,
+} from './write-behind-options.js';
+export {
+  type SourceWriter,
+  WriteThrough,
+  type WriteThroughOptions,
+  writeThrough,
+} from './write-through.js';
