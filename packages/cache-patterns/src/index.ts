@@ -8,6 +8,13 @@ export {
 } from './cache-aside-options.js';
 export { DistributedLock, FENCE_KEY_PREFIX, withLock } from './distributed-lock.js';
 export type { AcquireOptions, DistributedLockOptions } from './distributed-lock-options.js';
+export {
+  type EventInvalidationOptions,
+  EventInvalidationStrategy,
+  type InvalidationStrategy,
+  LruInvalidationStrategy,
+  TtlInvalidationStrategy,
+} from './invalidation.js';
 export { WriteBehind } from './write-behind.js';
 export type {
   FailedWrite,
