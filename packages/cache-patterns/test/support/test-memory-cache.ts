@@ -12,10 +12,9 @@ interface Entry {
 }
 
 /**
- * A Map-based cache modelled on cache-core's reference cache, used while
- * `@pywatt/cache-memory` is not built yet. Every primitive is synchronous
- * inside its promise, so each is atomic. `failing` makes every data operation
- * reject, to play a cache that is down.
+ * A Map-based cache modelled on cache-core's reference cache, for the tests
+ * that need a cache that is down: `failing` makes every data operation reject.
+ * Every primitive is synchronous inside its promise, so each is atomic.
  */
 export class TestMemoryCache extends BaseCache {
   readonly type = CacheType.MEMORY;
