@@ -39,6 +39,8 @@ export interface CacheServerOptions {
   handshakeTimeoutMs?: number | undefined;
   /** A connection with nothing running for this many ms is closed (the client reconnects when needed). Default 300 000; `Infinity` disables. */
   idleTimeoutMs?: number | undefined;
+  /** A frame whose first bytes arrived must be complete within this many ms, else the connection closes with TIMEOUT. Default 30 000. */
+  frameTimeoutMs?: number | undefined;
   /** close() waits at most this many ms for running requests before cutting connections. Default 10 000. */
   drainTimeoutMs?: number | undefined;
   /** Most connections at once; more are closed on arrival. Default 1024. */

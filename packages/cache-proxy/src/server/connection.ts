@@ -43,6 +43,7 @@ export interface ConnectionContext {
   maxInFlight: number;
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
+  frameTimeoutMs: number;
   log(event: ConnectionEvent): void;
 }
 
@@ -58,6 +59,7 @@ export class ServerConnection {
   #namespace = '';
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
+  #frameTimer: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
   readonly #onClosed: (connection: ServerConnection) => void;
 
@@ -84,6 +86,7 @@ export class ServerConnection {
     if (this.#state === 'closed') return;
     try {
       this.#decoder.push(chunk, (payload) => this.#onFrame(readFrame(payload)));
+      this.#watchPartialFrame();
     } catch (error) {
       const code = CacheError.is(error) ? error.code : 'PROTOCOL';
       this.#fatal(code, `malformed frame: ${describeError(error)}`);
@@ -220,6 +223,22 @@ export class ServerConnection {
     this.#arm(this.#ctx.idleTimeoutMs, 'idle');
   }
 
+  // A frame that starts and never finishes (a slow or stalled sender) must not hold the connection forever.
+  #watchPartialFrame(): void {
+    if (!this.#decoder.partial) {
+      clearTimeout(this.#frameTimer);
+      this.#frameTimer = undefined;
+      return;
+    }
+    if (this.#frameTimer !== undefined || this.#state === 'closed') return;
+    this.#frameTimer = setTimeout(() => {
+      this.#frameTimer = undefined;
+      if (this.#decoder.partial)
+        this.#fatal('TIMEOUT', `a frame was not completed within ${this.#ctx.frameTimeoutMs} ms`);
+    }, this.#ctx.frameTimeoutMs);
+    this.#frameTimer.unref();
+  }
+
   #arm(ms: number, why: string): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -249,7 +268,8 @@ export class ServerConnection {
 
   #finish(reason: string, logged = false): void {
     this.#state = 'closed';
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    clearTimeout(this.#timer);
+    clearTimeout(this.#frameTimer);
     this.#sink.discard();
     if (!logged) this.#log({ event: 'closed', reason, namespace: this.#namespace || undefined });
     this.#drained?.();

@@ -9,6 +9,7 @@ export interface ServerSettings {
   maxInFlight: number;
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
+  frameTimeoutMs: number;
   drainTimeoutMs: number;
   maxConnections: number;
 }
@@ -30,6 +31,7 @@ const fields: Record<string, FieldRule> = {
   handshakeTimeoutMs: rules.optional(rules.durationMs()),
   idleTimeoutMs: rules.optional(rules.durationMs({ allowInfinity: true })),
   drainTimeoutMs: rules.optional(rules.durationMs()),
+  frameTimeoutMs: rules.optional(rules.durationMs()),
   maxConnections: rules.optional(rules.integer(1)),
 };
 
@@ -70,6 +72,7 @@ export function validateServerOptions(options: CacheServerOptions): ServerSettin
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5000,
     idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
+    frameTimeoutMs: options.frameTimeoutMs ?? 30_000,
     maxConnections: options.maxConnections ?? 1024,
   };
 }
