@@ -138,7 +138,7 @@ function describeClient(client: Redis | Cluster): string {
       : 'redis cluster (passed client)';
   }
   const options = (client as Redis).options;
-  if (options.sentinels !== undefined && options.sentinels.length > 0) {
+  if (options.sentinels != null && options.sentinels.length > 0) {
     return `redis master '${options.name}' via sentinels ${options.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')}`;
   }
   return `redis at ${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;

@@ -246,16 +246,16 @@ export class RedisCache extends BaseCache {
     if (this.#conn.owned) {
       if (client.status === 'ready') {
         // QUIT lets in-flight commands finish; a server that stopped answering gets cut off.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
+        await raceTimer(
           client.quit().catch(() => undefined),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, CLOSE_GRACE_MS);
-          }),
-        ]);
-        clearTimeout(timer);
+          CLOSE_GRACE_MS,
+        );
       }
-      client.disconnect();
+      if (client.status !== 'end') {
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        client.disconnect();
+        await raceTimer(ended, CLOSE_GRACE_MS);
+      }
     }
     client.off('error', this.#onError);
     client.off('node error', this.#onError);
@@ -279,4 +279,16 @@ function asBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value)
     ? value
     : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Waits for `promise`, or `ms` milliseconds at most; leaves no timer behind. */
+async function raceTimer(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }

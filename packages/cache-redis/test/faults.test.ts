@@ -1,0 +1,114 @@
+import { CacheError } from '@pywatt/cache-core';
+import { type RedisServer, startRedis } from '@pywatt/test-servers/redis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisCache, type RedisCache } from '../src/index.js';
+import { bytes, caught, OUTAGE_CODES, sleep } from './helpers.js';
+
+const OPERATION_TIMEOUT_MS = 1_000;
+
+describe('server faults', () => {
+  let server: RedisServer | undefined;
+  let cache: RedisCache | undefined;
+  afterEach(async () => {
+    await cache?.close();
+    server?.resume();
+    await server?.stop();
+    cache = undefined;
+    server = undefined;
+  });
+
+  it('kill -9 during 10k mixed operations: each settles once, failures are typed, it recovers after restart', async () => {
+    server = await startRedis();
+    cache = await createRedisCache({ url: server.url, operationTimeoutMs: OPERATION_TIMEOUT_MS });
+    const c = cache;
+    const total = 10_000;
+    let settled = 0;
+    let killed = false;
+    let restarting: Promise<void> | undefined;
+    const latencies: number[] = [];
+    const outcomes: Array<'ok' | CacheError> = [];
+    const op = async (i: number): Promise<void> => {
+      const started = performance.now();
+      try {
+        switch (i % 4) {
+          case 0:
+            await c.set(`k${i % 500}`, bytes(`v${i}`));
+            break;
+          case 1:
+            await c.get(`k${i % 500}`);
+            break;
+          case 2:
+            await c.increment('n');
+            break;
+          default:
+            await c.delete(`k${(i + 7) % 500}`);
+        }
+        outcomes[i] = 'ok';
+      } catch (error) {
+        if (!CacheError.is(error)) throw error;
+        outcomes[i] = error;
+      } finally {
+        settled++;
+        if (killed) latencies.push(performance.now() - started);
+      }
+    };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < total) {
+        const i = next++;
+        await op(i);
+        if (i === 2_000) {
+          killed = true;
+          await server?.kill();
+          // Let operations run against the dead server for a while, then bring it back.
+          restarting = sleep(300).then(() => server?.restart());
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 100 }, worker));
+    await restarting;
+    expect(settled).toBe(total);
+    expect(outcomes.filter((o) => o !== undefined)).toHaveLength(total);
+    const failures = outcomes.filter((o): o is CacheError => o !== 'ok');
+    expect(failures.length, 'some operations met the dead server').toBeGreaterThan(0);
+    for (const failure of failures) {
+      expect(OUTAGE_CODES.has(failure.code), failure.message).toBe(true);
+      expect(failure.message).toContain(`127.0.0.1:${server.port}`);
+    }
+    // Bounded by operationTimeoutMs (plus slack for a loaded machine), never hanging.
+    expect(Math.max(...latencies)).toBeLessThan(OPERATION_TIMEOUT_MS + 4_000);
+    let recovered = false;
+    for (let attempt = 0; attempt < 100 && !recovered; attempt++) {
+      recovered = await c.set('after', bytes('ok')).then(
+        () => true,
+        () => false,
+      );
+      if (!recovered) await sleep(100);
+    }
+    expect(recovered).toBe(true);
+    expect((await c.get('after'))?.toString()).toBe('ok');
+    expect(await c.increment('fresh')).toBe(1);
+  });
+
+  it('SIGSTOP: operations time out with TIMEOUT, an increment is never re-sent, and all recovers after SIGCONT', async () => {
+    server = await startRedis();
+    cache = await createRedisCache({ url: server.url, operationTimeoutMs: 300 });
+    await cache.set('k', bytes('v'));
+    await cache.increment('warm'); // the script is cached, so the frozen server will run the EVALSHA
+    server.pause();
+    const [getError, incError] = await Promise.all([
+      caught(cache.get('k')),
+      caught(cache.increment('counter')),
+    ]);
+    expect(getError.code).toBe('TIMEOUT');
+    expect(getError.retryable).toBe(true);
+    expect(getError.message).toContain(`127.0.0.1:${server.port}`);
+    expect(incError.code).toBe('TIMEOUT');
+    expect(incError.retryable, 'an increment that may have run is not retryable').toBe(false);
+    server.resume();
+    expect((await cache.get('k'))?.toString()).toBe('v');
+    // The frozen server ran the increment once it woke up; the client did not send it again.
+    expect((await cache.get('counter'))?.toString()).toBe('1');
+    expect(await cache.increment('counter')).toBe(2);
+  });
+});
