@@ -194,7 +194,8 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all(
+      // net.Server.close() stops accepting at once but calls back only when every connection is gone.
+      const stopped = Promise.all(
         servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
       );
       const drains = Promise.all([...connections].map((c) => c.drain()));
@@ -206,6 +207,7 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
       clearTimeout(timer);
       for (const c of [...connections]) c.destroy('drain timeout');
       for (const detach of [...channels.values()]) detach();
+      await stopped;
     })();
     return closing;
   };
