@@ -5,7 +5,8 @@ import { createProxyCache, type ProxyCacheService } from '../src/index.js';
 import { type ServerProcess, startServerProcess, TOKENS } from './helpers/server-process.js';
 
 const bytes = (s: string) => Buffer.from(s);
-const text = (v: Uint8Array | undefined) => (v === undefined ? undefined : Buffer.from(v).toString());
+const text = (v: Uint8Array | undefined) =>
+  v === undefined ? undefined : Buffer.from(v).toString();
 const dir = makeTempDir('proxy-res');
 const servers: ServerProcess[] = [];
 const caches: ProxyCacheService[] = [];
@@ -22,11 +23,16 @@ async function serve(socketPath: string, spec: Record<string, unknown> = {}) {
   return server;
 }
 async function client(socketPath: string, operationTimeoutMs: number) {
-  const cache = await createProxyCache({ transport: { socketPath }, token: TOKENS.alpha, operationTimeoutMs });
+  const cache = await createProxyCache({
+    transport: { socketPath },
+    token: TOKENS.alpha,
+    operationTimeoutMs,
+  });
   caches.push(cache);
   return cache;
 }
-const lateDropped = async (cache: ProxyCacheService) => Number((await cache.stats()).backend.lateResponsesDropped);
+const lateDropped = async (cache: ProxyCacheService) =>
+  Number((await cache.stats()).backend.lateResponsesDropped);
 
 describe('timeouts', () => {
   it('drops an answer that arrives after its timeout; it never reaches another request', async () => {
@@ -48,7 +54,7 @@ describe('timeouts', () => {
     expect(text(await cache.get('fast'))).toBe('FAST');
   }, 15_000);
 
-  it('drains running requests on SIGTERM, then the client's next request fails with CONNECTION (no server to reconnect to)', async () => {
+  it('drains running requests on SIGTERM; a later request fails with CONNECTION (no server to reconnect to)', async () => {
     const socketPath = `${dir.path}/drain.sock`;
     const server = await serve(socketPath, { slowMs: 300 });
     const cache = await client(socketPath, 1000);
@@ -76,7 +82,12 @@ describe('server restart under load', () => {
     const worker = async (w: number) => {
       for (let i = 0; running; i++) {
         issued++;
-        const op = i % 3 === 0 ? cache.increment(`n${w}`) : i % 3 === 1 ? cache.set(`k${w}`, bytes(String(i))) : cache.get(`k${w}`);
+        const op =
+          i % 3 === 0
+            ? cache.increment(`n${w}`)
+            : i % 3 === 1
+              ? cache.set(`k${w}`, bytes(String(i)))
+              : cache.get(`k${w}`);
         try {
           await op;
           succeeded++;
@@ -93,13 +104,19 @@ describe('server restart under load', () => {
     await waitFor(async () => succeeded > 500, 'load before the crash');
     await first.kill();
     const beforeRestart = succeeded;
-    await waitFor(async () => (codes.get('CONNECTION') ?? 0) > 0, 'requests failing while the server is down');
+    await waitFor(
+      async () => (codes.get('CONNECTION') ?? 0) > 0,
+      'requests failing while the server is down',
+    );
     await serve(socketPath);
     await waitFor(async () => succeeded > beforeRestart + 500, 'load after the restart');
     running = false;
     await load;
     expect(settled).toBe(issued);
-    expect([...codes.keys()].every((c) => c === 'CONNECTION' || c === 'TIMEOUT'), JSON.stringify([...codes])).toBe(true);
+    expect(
+      [...codes.keys()].every((c) => c === 'CONNECTION' || c === 'TIMEOUT'),
+      JSON.stringify([...codes]),
+    ).toBe(true);
     await cache.ping();
     expect(Number((await cache.stats()).backend.reconnects)).toBeGreaterThanOrEqual(1);
   }, 30_000);
