@@ -13,12 +13,27 @@ import {
   type Loader,
 } from './cache-aside-options.js';
 import { sleep } from './internal/backoff.js';
-import { decodeEnvelope, EntryKind, encodeEnvelope } from './internal/envelope.js';
+import {
+  DELTA_MS,
+  ENVELOPE_VERSION,
+  EntryKind,
+  encodeEnvelope,
+  FRESH_UNTIL,
+  HEADER_BYTES,
+  hasEnvelope,
+  readHeaderNumber,
+  STALE_UNTIL,
+} from './internal/envelope.js';
 import { nonNegative, optionalDurationMs, optionalFunction } from './internal/validate.js';
 
 const OPERATION = 'cacheAside';
 /** The prefix of the lock names cache-aside takes with `lockTtlMs`. */
 export const CACHE_ASIDE_LOCK_PREFIX = 'aside:';
+
+const MISS = 0;
+const FRESH = 1;
+const REFRESH = 2;
+const UNDECODABLE: unique symbol = Symbol('undecodable');
 
 // A read that found something usable. `stale` means: serve it, but refresh.
 interface Found<T> {
@@ -94,10 +109,23 @@ export class CacheAside<T> {
    * negatively cached, and with the cache's `INVALID_KEY`/`CLOSED` errors.
    */
   async get(key: string, loader: Loader<T>): Promise<T> {
-    const found = await this.#read(key, Date.now());
-    if (found !== undefined) {
-      if (found.refresh) this.#refreshInBackground(key, loader);
-      return found.value;
+    // The hit path is inlined (no nested async call, no allocation) to stay close to a bare get.
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.#cache.get(key);
+    } catch (error) {
+      if (CacheError.is(error, 'INVALID_KEY') || CacheError.is(error, 'CLOSED')) throw error;
+      this.#report(error, key, 'read');
+    }
+    if (bytes !== undefined) {
+      const state = this.#classify(bytes, Date.now());
+      if (state !== MISS) {
+        const value = this.#decode(bytes);
+        if (value !== UNDECODABLE) {
+          if (state === REFRESH) this.#refreshInBackground(key, loader);
+          return value;
+        }
+      }
     }
     return this.#loadOnce(key, loader);
   }
@@ -128,26 +156,41 @@ export class CacheAside<T> {
       return undefined;
     }
     if (bytes === undefined) return undefined;
-    const entry = decodeEnvelope(bytes);
-    if (entry === undefined || now >= entry.staleUntil) return undefined;
-    if (entry.kind === EntryKind.ERROR) {
-      if (now >= entry.freshUntil) return undefined;
-      throw this.#cachedError(entry.payload, entry.freshUntil);
+    const state = this.#classify(bytes, now);
+    if (state === MISS) return undefined;
+    const value = this.#decode(bytes);
+    return value === UNDECODABLE ? undefined : { value, refresh: state === REFRESH };
+  }
+
+  // MISS, FRESH or REFRESH (stale, or due for early refresh); throws a cached loader error.
+  #classify(bytes: Uint8Array, now: number): number {
+    if (!hasEnvelope(bytes)) return FRESH; // plain codec bytes written by others
+    if (bytes[4] !== ENVELOPE_VERSION) return MISS;
+    const freshUntil = readHeaderNumber(bytes, FRESH_UNTIL);
+    if (bytes[5] === EntryKind.ERROR) {
+      if (now >= freshUntil) return MISS;
+      throw this.#cachedError(bytes.subarray(HEADER_BYTES), freshUntil);
     }
-    let value: T;
+    if (bytes[5] !== EntryKind.VALUE) return MISS;
+    if (now < freshUntil) {
+      if (!this.#earlyRefresh) return FRESH;
+      const deltaMs = readHeaderNumber(bytes, DELTA_MS);
+      return deltaMs > 0 && now - deltaMs * this.#beta * Math.log(this.#random()) >= freshUntil
+        ? REFRESH
+        : FRESH;
+    }
+    return now < readHeaderNumber(bytes, STALE_UNTIL) ? REFRESH : MISS;
+  }
+
+  // The value, or UNDECODABLE (old format, other codec): then a miss, reloaded and overwritten.
+  #decode(bytes: Uint8Array): T | typeof UNDECODABLE {
     try {
-      value = this.#codec.decode(entry.payload);
+      return this.#codec.decode(
+        bytes[0] === 0 && hasEnvelope(bytes) ? bytes.subarray(HEADER_BYTES) : bytes,
+      );
     } catch {
-      return undefined; // undecodable (old format, other codec): a miss, reloaded and overwritten
+      return UNDECODABLE;
     }
-    if (now < entry.freshUntil) {
-      const early =
-        this.#earlyRefresh &&
-        entry.deltaMs > 0 &&
-        now - entry.deltaMs * this.#beta * Math.log(this.#random()) >= entry.freshUntil;
-      return { value, refresh: early };
-    }
-    return { value, refresh: true };
   }
 
   // Only a fresh value (or a cached error) ends a flight early; a stale one is reloaded.

@@ -87,3 +87,31 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     payload: bytes.subarray(HEADER_BYTES),
   };
 }
+
+// Hot-path readers: no allocation per read (a DataView per value costs on the hit path).
+const scratch = new Uint8Array(8);
+const scratchView = new DataView(scratch.buffer);
+
+/** True when `bytes` carry a cache-aside header (of any version). */
+export function hasEnvelope(bytes: Uint8Array): boolean {
+  return (
+    bytes.byteLength >= HEADER_BYTES &&
+    bytes[0] === MAGIC_0 &&
+    bytes[1] === MAGIC_1 &&
+    bytes[2] === MAGIC_2 &&
+    bytes[3] === MAGIC_3
+  );
+}
+
+/** Reads the float64 at `offset` (6: fresh until, 14: stale until, 22: δ) of an envelope. */
+export function readHeaderNumber(bytes: Uint8Array, offset: number): number {
+  for (let i = 0; i < 8; i++) scratch[i] = bytes[offset + i] as number;
+  return scratchView.getFloat64(0, true);
+}
+
+/** Offsets of the header's numbers, for {@link readHeaderNumber}. */
+export const FRESH_UNTIL = 6;
+export const STALE_UNTIL = 14;
+export const DELTA_MS = 22;
+/** The format version this code writes and reads. */
+export const ENVELOPE_VERSION = VERSION;
