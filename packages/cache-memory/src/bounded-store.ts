@@ -17,7 +17,27 @@ export interface StoreLimits {
   maxItems: number;
   /** Most key + value bytes; Infinity for no bound. */
   maxSizeBytes: number;
+  /** Keep private copies of written values (see {@link BoundedStore.write}). */
+  copyValues: boolean;
 }
+
+// V8 keeps typed arrays up to 64 bytes on the JS heap: far cheaper than a backing store.
+const ON_HEAP_BYTES = 64;
+
+/**
+ * A private copy: always its own unshared memory, never a view into Node's
+ * Buffer pool (which would pin 8 KiB per small value and spoil the accounting).
+ */
+function copyIn(value: Uint8Array): Uint8Array {
+  if (value.byteLength <= ON_HEAP_BYTES) return new Uint8Array(value);
+  const copy = new Uint8Array(value.byteLength);
+  copy.set(value);
+  return copy;
+}
+
+// Entries that never expire skip the clock read.
+const isExpired = (expiresAt: number): boolean =>
+  expiresAt !== Number.POSITIVE_INFINITY && expiresAt <= Date.now();
 
 // How many entries a full `none` cache inspects for expired ones before it refuses a new key.
 const RECLAIM_BUDGET = 1024;
@@ -61,8 +81,7 @@ export class BoundedStore {
   read(key: string): Entry | undefined {
     const entry = this.#map.get(key);
     if (entry === undefined) return undefined;
-    const expiresAt = entry.expiresAt;
-    if (expiresAt !== Number.POSITIVE_INFINITY && expiresAt <= Date.now()) {
+    if (isExpired(entry.expiresAt)) {
       this.#remove(entry, 'expired');
       return undefined;
     }
@@ -74,7 +93,7 @@ export class BoundedStore {
   peek(key: string): Entry | undefined {
     const entry = this.#map.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= Date.now()) {
+    if (isExpired(entry.expiresAt)) {
       this.#remove(entry, 'expired');
       return undefined;
     }
@@ -82,13 +101,15 @@ export class BoundedStore {
   }
 
   /**
-   * Stores `value` (owned by the store from now on) under `key`, evicting by
-   * policy until it fits. A rewrite counts as a use of the key.
+   * Stores `value` under `key`, evicting by policy until it fits. A rewrite
+   * counts as a use of the key. With `copyValues` the store keeps a copy
+   * (unless `owned`: the caller hands over an array nobody else holds), and a
+   * same-length rewrite copies into the array it already has, allocating nothing.
    */
-  write(key: string, value: Uint8Array, expiresAt: number): WriteStatus {
+  write(key: string, value: Uint8Array, expiresAt: number, owned = false): WriteStatus {
     const limits = this.#limits;
     let existing = this.#map.get(key);
-    if (existing !== undefined && existing.expiresAt <= Date.now()) {
+    if (existing !== undefined && isExpired(existing.expiresAt)) {
       this.#remove(existing, 'expired');
       existing = undefined;
     }
@@ -100,7 +121,9 @@ export class BoundedStore {
         return WriteStatus.FULL;
       this.#order.touch(existing);
       while (this.#bytes + grow > limits.maxSizeBytes) this.#evictOne(existing);
-      existing.value = value;
+      if (owned || !limits.copyValues) existing.value = value;
+      else if (existing.value.byteLength === value.byteLength) existing.value.set(value);
+      else existing.value = copyIn(value);
       existing.expiresAt = expiresAt;
       existing.sizeBytes = sizeBytes;
       this.#bytes += grow;
@@ -117,7 +140,8 @@ export class BoundedStore {
       while (this.#map.size >= limits.maxItems || this.#bytes + sizeBytes > limits.maxSizeBytes)
         this.#evictOne(undefined);
     }
-    const entry = new Entry(key, value, expiresAt, sizeBytes);
+    const stored = owned || !limits.copyValues ? value : copyIn(value);
+    const entry = new Entry(key, stored, expiresAt, sizeBytes);
     this.#map.set(key, entry);
     this.#order.add(entry);
     this.#bytes += sizeBytes;
@@ -174,7 +198,7 @@ export class BoundedStore {
     const victim = this.#order.victim(pinned);
     // Unreachable while the size checks above hold; fail loudly rather than loop.
     if (victim === undefined) throw new Error('memory cache: no entry left to evict');
-    this.#remove(victim, victim.expiresAt <= Date.now() ? 'expired' : 'evicted');
+    this.#remove(victim, isExpired(victim.expiresAt) ? 'expired' : 'evicted');
   }
 
   #remove(entry: Entry, reason: RemovalReason | undefined): void {

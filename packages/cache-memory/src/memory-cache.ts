@@ -20,6 +20,16 @@ import {
 
 const INFINITY = Number.POSITIVE_INFINITY;
 const expiryOf = (ttlMs: number): number => (ttlMs === INFINITY ? INFINITY : Date.now() + ttlMs);
+/**
+ * The copy a reader gets: a Buffer, allocated from Node's pool when small
+ * (short-lived, so sharing the pool costs nothing and halves the price of the copy).
+ */
+function copyOut(value: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(value.byteLength);
+  copy.set(value);
+  return copy;
+}
+
 const show = (n: number): string => (n === INFINITY ? 'unbounded' : String(n));
 
 /**
@@ -70,7 +80,7 @@ export class InMemoryCache extends BaseCache {
       return undefined;
     }
     this.counters.hits++;
-    return this.#copy ? entry.value.slice() : entry.value;
+    return this.#copy ? copyOut(entry.value) : entry.value;
   }
 
   /**
@@ -92,7 +102,7 @@ export class InMemoryCache extends BaseCache {
       options === undefined
         ? this.defaultTtlMs
         : normalizeTtl(options.ttlMs, this.defaultTtlMs, 'set', this.type);
-    const status = this.#store.write(this.keyPrefix + key, this.#in(value), expiryOf(ttlMs));
+    const status = this.#store.write(this.keyPrefix + key, value, expiryOf(ttlMs));
     // A failed write changed nothing: the base path repeats it and reports the error as usual.
     if (status !== WriteStatus.STORED) return super.set(key, value, options);
     this.counters.sets++;
@@ -103,11 +113,11 @@ export class InMemoryCache extends BaseCache {
   protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
     const entry = this.#store.read(fullKey);
     if (entry === undefined) return undefined;
-    return this.#copy ? entry.value.slice() : entry.value;
+    return this.#copy ? copyOut(entry.value) : entry.value;
   }
 
   protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    this.#write(fullKey, this.#in(value), expiryOf(ttlMs), 'set');
+    this.#write(fullKey, value, expiryOf(ttlMs), 'set');
   }
 
   protected async _delete(fullKey: string): Promise<boolean> {
@@ -120,14 +130,15 @@ export class InMemoryCache extends BaseCache {
 
   protected async _setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number) {
     if (this.#store.peek(fullKey) !== undefined) return false;
-    this.#write(fullKey, this.#in(value), expiryOf(ttlMs), 'setIfAbsent');
+    this.#write(fullKey, value, expiryOf(ttlMs), 'setIfAbsent');
     return true;
   }
 
   protected async _getAndSet(fullKey: string, value: Uint8Array, ttlMs: number) {
-    // The old array leaves the store in this call, so it can be handed out without a copy.
-    const old = this.#store.peek(fullKey)?.value;
-    this.#write(fullKey, this.#in(value), expiryOf(ttlMs), 'getAndSet');
+    const stored = this.#store.peek(fullKey)?.value;
+    // Copied before the write, which may reuse the stored array in place.
+    const old = stored !== undefined && this.#copy ? copyOut(stored) : stored;
+    this.#write(fullKey, value, expiryOf(ttlMs), 'getAndSet');
     return old;
   }
 
@@ -135,7 +146,7 @@ export class InMemoryCache extends BaseCache {
     const entry = this.#store.peek(fullKey);
     const next = addToStoredInteger(entry?.value, delta, key, this.type);
     const expiresAt = entry === undefined ? expiryOf(newKeyTtlMs) : entry.expiresAt;
-    this.#write(fullKey, encodeStoredInteger(next), expiresAt, 'increment');
+    this.#write(fullKey, encodeStoredInteger(next), expiresAt, 'increment', true);
     return next;
   }
 
@@ -143,7 +154,7 @@ export class InMemoryCache extends BaseCache {
     return fullKeys.map((fullKey) => {
       const entry = this.#store.read(fullKey);
       if (entry === undefined) return undefined;
-      return this.#copy ? entry.value.slice() : entry.value;
+      return this.#copy ? copyOut(entry.value) : entry.value;
     });
   }
 
@@ -152,8 +163,7 @@ export class InMemoryCache extends BaseCache {
     ttlMs: number,
   ): Promise<void> {
     const expiresAt = expiryOf(ttlMs);
-    for (const [fullKey, value] of entries)
-      this.#write(fullKey, this.#in(value), expiresAt, 'setMany');
+    for (const [fullKey, value] of entries) this.#write(fullKey, value, expiresAt, 'setMany');
   }
 
   protected override async _deleteMany(fullKeys: readonly string[]): Promise<number> {
@@ -206,13 +216,14 @@ export class InMemoryCache extends BaseCache {
 
   // ---- helpers ----
 
-  #in(value: Uint8Array): Uint8Array {
-    // new Uint8Array(buffer) copies into a fresh, unshared ArrayBuffer (Buffer#slice would only make a view).
-    return this.#copy ? new Uint8Array(value) : value;
-  }
-
-  #write(fullKey: string, value: Uint8Array, expiresAt: number, operation: string): void {
-    const status = this.#store.write(fullKey, value, expiresAt);
+  #write(
+    fullKey: string,
+    value: Uint8Array,
+    expiresAt: number,
+    operation: string,
+    owned = false,
+  ): void {
+    const status = this.#store.write(fullKey, value, expiresAt, owned);
     if (status === WriteStatus.STORED) return;
     const c = this.#config;
     if (status === WriteStatus.TOO_LARGE) {

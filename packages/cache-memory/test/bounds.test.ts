@@ -2,7 +2,7 @@ import { CacheError } from '@pywatt/cache-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryCache, type InMemoryCache } from '../src/index.js';
 
-const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
+const bytes = (n: number, fill = 1) => Buffer.alloc(n, fill);
 const opened: InMemoryCache[] = [];
 const open = async (config: Parameters<typeof createMemoryCache>[0]) => {
   const cache = await createMemoryCache(config);

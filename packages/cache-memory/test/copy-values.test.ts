@@ -17,12 +17,18 @@ describe('values are copied in and out', () => {
     await cache.close();
   });
 
-  it('never keeps a pooled Buffer alive: a copy owns exactly its own bytes', async () => {
+  it('rewrites in place without touching copies already handed out', async () => {
     const cache = await createMemoryCache();
-    const pooled = Buffer.from('tiny'); // a view into Node's shared 8 KiB pool
-    await cache.set('k', pooled);
-    const out = (await cache.get('k')) as Uint8Array;
-    expect(out.buffer.byteLength).toBe(4);
+    await cache.set('k', Buffer.from('aaaa'));
+    const first = (await cache.get('k')) as Uint8Array;
+    const old = (await cache.getAndSet('k', Buffer.from('bbbb'))) as Uint8Array;
+    await cache.set('k', Buffer.from('cccc')); // same length: reuses the stored array
+    expect(Buffer.from(first).toString()).toBe('aaaa');
+    expect(Buffer.from(old).toString()).toBe('aaaa');
+    expect(await cache.getString('k')).toBe('cccc');
+    await cache.set('k', Buffer.from('dd'));
+    expect(await cache.getString('k')).toBe('dd');
+    expect((await cache.stats()).memoryUsedBytes).toBe(3);
     await cache.close();
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryCache, SWEEP_BUDGET } from '../src/index.js';
 
-const one = new Uint8Array([1]);
+const one = Buffer.from([1]);
 let cache: InMemoryCache | undefined;
 
 beforeEach(() => {

@@ -51,8 +51,10 @@ describe.each(Object.values(CachePolicy))('policy %s matches the reference model
       fc.property(bounds, fc.array(op, { maxLength: 120 }), ({ maxItems, maxSizeBytes }, ops) => {
         const model = new ReferenceModel(policy, maxItems, maxSizeBytes);
         const evicted: string[] = [];
-        const store = new BoundedStore({ policy, maxItems, maxSizeBytes }, counters(), (key) =>
-          evicted.push(key),
+        const store = new BoundedStore(
+          { policy, maxItems, maxSizeBytes, copyValues: false },
+          counters(),
+          (key) => evicted.push(key),
         );
         const present = new Set<string>();
         for (const step of ops) {
