@@ -54,7 +54,7 @@ export class ServerConnection {
   readonly #attempts: number;
 
   constructor(host: string, port: number, options: ServerConnectionOptions) {
-    this.address = `${host}:${port}`;
+    this.address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     this.#timeoutMs = options.timeoutMs;
     this.#attempts = options.retries + 1;
     const seconds = options.timeoutMs / 1000;
