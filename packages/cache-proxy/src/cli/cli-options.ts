@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CacheError } from '@pywatt/cache-core';
+import type { TokenGrant } from '../server/auth.js';
+import type { ListenTarget } from '../server/cache-server.js';
+
+/** What the command line and config file resolve to. */
+export interface CliOptions {
+  listen: ListenTarget[];
+  tokens: TokenGrant[];
+  /** Options for createMemoryCache. */
+  memory: Record<string, unknown>;
+  /** Server limits (maxFrameBytes, maxInFlight, ...). */
+  server: Record<string, unknown>;
+}
+
+/** The usage text. */
+export const USAGE = `Usage: pywatt-cache-server [options]
+
+Serves an in-memory PyWatt cache to other processes (protocol: PROTOCOL.md).
+
+  --socket PATH          listen on a Unix socket (created with mode 0600)
+  --port N               listen on TCP (loopback only)
+  --host HOST            TCP host (default 127.0.0.1; must be loopback)
+  --tokens-file FILE     JSON [{"token": "...", "namespace": "..."}] or lines "namespace token"
+  --config FILE          JSON { "listen": [...], "tokensFile": "...", "memory": {...}, "server": {...} }
+  --max-items N          memory backend bound (entries)
+  --max-size-bytes N     memory backend bound (bytes)
+  --policy P             lru | fifo | mru | lfu | none
+  --default-ttl-ms N     TTL of writes that give none
+  --help                 this text
+
+Tokens may also come from PYWATT_CACHE_TOKENS (same formats as the file).
+SIGTERM or SIGINT: stop accepting, finish running requests, exit 0.`;
+
+const fail = (message: string): never => {
+  throw new CacheError('CONFIGURATION', `pywatt-cache-server: ${message}`, {
+    operation: 'cli',
+    backend: 'proxy',
+  });
+};
+
+/** Parses tokens from JSON or "namespace token" lines (blank lines and # comments skipped). */
+export function parseTokens(text: string, source: string): TokenGrant[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(trimmed) as TokenGrant[];
+    } catch (error) {
+      return fail(`${source} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return trimmed
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line, i) => {
+      const [namespace, token, ...rest] = line.split(/\s+/);
+      if (namespace === undefined || token === undefined || rest.length > 0)
+        fail(`${source} line ${i + 1} must be "namespace token"`);
+      return { namespace: namespace as string, token: token as string };
+    });
+}
+
+const integer = (value: string | undefined, flag: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) fail(`${flag} must be a whole number, got '${value}'`);
+  return n;
+};
+
+const readJson = (path: string): Record<string, unknown> => {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    return fail(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+};
+
+/** Resolves argv, the config file and the environment into {@link CliOptions}; undefined for --help. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      socket: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'tokens-file': { type: 'string' },
+      config: { type: 'string' },
+      'max-items': { type: 'string' },
+      'max-size-bytes': { type: 'string' },
+      policy: { type: 'string' },
+      'default-ttl-ms': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const file = values.config === undefined ? {} : readJson(values.config);
+  const listen: ListenTarget[] = Array.isArray(file.listen)
+    ? [...(file.listen as ListenTarget[])]
+    : [];
+  if (values.socket !== undefined) listen.push({ socketPath: values.socket });
+  const port = integer(values.port, '--port');
+  if (port !== undefined) listen.push({ host: values.host ?? '127.0.0.1', port });
+  if (listen.length === 0) fail('give --socket PATH or --port N (or "listen" in --config)');
+
+  const tokensFile =
+    values['tokens-file'] ?? (typeof file.tokensFile === 'string' ? file.tokensFile : undefined);
+  let tokens: TokenGrant[];
+  if (tokensFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(tokensFile, 'utf8');
+    } catch (error) {
+      return fail(`cannot read tokens file ${tokensFile}: ${(error as Error).message}`);
+    }
+    tokens = parseTokens(text, tokensFile);
+  } else if (env.PYWATT_CACHE_TOKENS !== undefined)
+    tokens = parseTokens(env.PYWATT_CACHE_TOKENS, 'PYWATT_CACHE_TOKENS');
+  else return fail('no tokens: give --tokens-file FILE or set PYWATT_CACHE_TOKENS');
+
+  const memory: Record<string, unknown> = {
+    ...((file.memory as Record<string, unknown> | undefined) ?? {}),
+  };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) memory[key] = value;
+  };
+  set('maxItems', integer(values['max-items'], '--max-items'));
+  set('maxSizeBytes', integer(values['max-size-bytes'], '--max-size-bytes'));
+  set('policy', values.policy);
+  set('defaultTtlMs', integer(values['default-ttl-ms'], '--default-ttl-ms'));
+  return {
+    listen,
+    tokens,
+    memory,
+    server: { ...((file.server as Record<string, unknown> | undefined) ?? {}) },
+  };
+}

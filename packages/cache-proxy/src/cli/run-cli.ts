@@ -1,0 +1,73 @@
+import { CacheError, type CacheService, describeError } from '@pywatt/cache-core';
+import { startCacheServer } from '../server/cache-server.js';
+import type { ConnectionEvent } from '../server/connection.js';
+import { parseCli, USAGE } from './cli-options.js';
+
+/** One readable log line per connection event (never a token). */
+export function formatEvent(e: ConnectionEvent): string {
+  const parts = [new Date().toISOString(), e.event, `#${e.connectionId}`, e.transport];
+  if (e.namespace !== undefined) parts.push(`namespace=${e.namespace}`);
+  if (e.code !== undefined) parts.push(`code=${e.code}`);
+  if (e.reason !== undefined) parts.push(`reason=${JSON.stringify(e.reason)}`);
+  return parts.join(' ');
+}
+
+async function loadMemoryBackend(options: Record<string, unknown>): Promise<CacheService> {
+  let mod: { createMemoryCache: (o: Record<string, unknown>) => Promise<CacheService> };
+  try {
+    mod = (await import('@pywatt/cache-memory')) as typeof mod;
+  } catch (error) {
+    throw new CacheError(
+      'BACKEND_NOT_INSTALLED',
+      `pywatt-cache-server serves @pywatt/cache-memory, which is not installed: npm install @pywatt/cache-memory (${describeError(error)})`,
+      { operation: 'cli', backend: 'memory', cause: error },
+    );
+  }
+  return mod.createMemoryCache(options);
+}
+
+/** Runs the command: serves until SIGTERM/SIGINT. Resolves with the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  let options: ReturnType<typeof parseCli>;
+  try {
+    options = parseCli(argv, process.env);
+  } catch (error) {
+    console.error(describeError(error));
+    console.error(USAGE);
+    return 2;
+  }
+  if (options === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  let cache: CacheService | undefined;
+  try {
+    cache = await loadMemoryBackend(options.memory);
+    const server = await startCacheServer({
+      ...options.server,
+      cache,
+      listen: options.listen,
+      auth: { tokens: options.tokens },
+      log: (event) => console.log(formatEvent(event)),
+    });
+    const where = server.addresses.map((a) =>
+      'socketPath' in a ? `unix:${a.socketPath}` : 'port' in a ? `tcp:${a.host}:${a.port}` : 'ipc',
+    );
+    console.log(
+      `${new Date().toISOString()} listening ${where.join(' ')} backend=${cache.type} tokens=${options.tokens.length}`,
+    );
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    console.log(`${new Date().toISOString()} ${signal}: draining`);
+    await server.close();
+    await cache.close();
+    console.log(`${new Date().toISOString()} stopped`);
+    return 0;
+  } catch (error) {
+    await cache?.close();
+    console.error(`pywatt-cache-server: ${describeError(error)}`);
+    return 1;
+  }
+}
