@@ -88,13 +88,22 @@ export class RedisCache extends BaseCache {
     });
   }
 
-  protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
-    return (await this.#client.getBuffer(fullKey)) ?? undefined;
+  // The hot paths return ioredis's promise (plus at most one .then) instead of
+  // adding an async frame: measurable at 100k+ ops/s (see README, Benchmarks).
+  protected _get(fullKey: string): Promise<Uint8Array | undefined> {
+    return this.#client.getBuffer(fullKey).then(orUndefined);
   }
 
-  protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    if (ttlMs === Number.POSITIVE_INFINITY) await this.#client.set(fullKey, asBuffer(value));
-    else await this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs);
+  protected _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    // Resolves with 'OK', which BaseCache ignores: no extra .then needed.
+    return (ttlMs === Number.POSITIVE_INFINITY
+      ? this.#client.set(fullKey, asBuffer(value))
+      : this.#client.set(
+          fullKey,
+          asBuffer(value),
+          'PX',
+          ttlMs,
+        )) as Promise<unknown> as Promise<void>;
   }
 
   protected async _delete(fullKey: string): Promise<boolean> {
@@ -273,6 +282,10 @@ export class RedisCache extends BaseCache {
     }
     return [...groups.values()];
   }
+}
+
+function orUndefined<T>(value: T | null): T | undefined {
+  return value ?? undefined;
 }
 
 function asBuffer(value: Uint8Array): Buffer {

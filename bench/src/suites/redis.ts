@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createRedisCache } from '@pywatt/cache-redis';
+import { requireBinary } from '@pywatt/test-servers/process';
+import { startRedis } from '@pywatt/test-servers/redis';
+import { Redis } from 'ioredis';
+import { compare, withConcurrency } from '../harness.js';
+
+const N = 50_000;
+const IN_FLIGHT = 1_000;
+const BATCH = 100;
+const BATCHES = 500;
+const value = Buffer.alloc(100, 'x');
+const key = (i: number): string => `bench:${i % 10_000}`;
+
+/**
+ * RedisCache against raw ioredis on one local redis-server: single operations
+ * (plain, auto-pipelined, explicit pipelines) and batches (MGET, pipeline),
+ * with `redis-benchmark -P 16` printed as the server's ceiling.
+ */
+export default async function run(): Promise<void> {
+  const server = await startRedis();
+  const plain = new Redis(server.port, '127.0.0.1');
+  const auto = new Redis(server.port, '127.0.0.1', { enableAutoPipelining: true });
+  // Same options as RedisCache's own client: shows what bounding every command with a timer costs.
+  const timed = new Redis(server.port, '127.0.0.1', {
+    enableAutoPipelining: true,
+    commandTimeout: 5_000,
+  });
+  const cache = await createRedisCache({ url: server.url });
+  try {
+    const explicit = async (command: 'set' | 'get'): Promise<void> => {
+      for (let start = 0; start < N; start += IN_FLIGHT) {
+        const pipeline = plain.pipeline();
+        for (let i = start; i < start + IN_FLIGHT; i++) {
+          if (command === 'set') pipeline.set(key(i), value, 'PX', 300_000);
+          else pipeline.getBuffer(key(i));
+        }
+        await pipeline.exec();
+      }
+    };
+    await compare(
+      `SET of 100-byte values, ${N} ops, ${IN_FLIGHT} in flight`,
+      [
+        {
+          name: 'ioredis auto-pipelined',
+          round: () => withConcurrency(N, IN_FLIGHT, (i) => auto.set(key(i), value, 'PX', 300_000)),
+        },
+        {
+          name: 'ioredis plain',
+          round: () =>
+            withConcurrency(N, IN_FLIGHT, (i) => plain.set(key(i), value, 'PX', 300_000)),
+        },
+        {
+          name: 'ioredis auto + commandTimeout',
+          round: () =>
+            withConcurrency(N, IN_FLIGHT, (i) => timed.set(key(i), value, 'PX', 300_000)),
+        },
+        { name: 'ioredis explicit pipeline', round: () => explicit('set') },
+        {
+          name: 'RedisCache.set',
+          round: () => withConcurrency(N, IN_FLIGHT, (i) => cache.set(key(i), value)),
+        },
+      ],
+      { baseline: 'ioredis auto-pipelined', opsPerRound: N, rounds: 5 },
+    );
+    await compare(
+      `GET of 100-byte values, ${N} ops, ${IN_FLIGHT} in flight`,
+      [
+        {
+          name: 'ioredis auto-pipelined',
+          round: () => withConcurrency(N, IN_FLIGHT, (i) => auto.getBuffer(key(i))),
+        },
+        {
+          name: 'ioredis plain',
+          round: () => withConcurrency(N, IN_FLIGHT, (i) => plain.getBuffer(key(i))),
+        },
+        {
+          name: 'ioredis auto + commandTimeout',
+          round: () => withConcurrency(N, IN_FLIGHT, (i) => timed.getBuffer(key(i))),
+        },
+        { name: 'ioredis explicit pipeline', round: () => explicit('get') },
+        {
+          name: 'RedisCache.get',
+          round: () => withConcurrency(N, IN_FLIGHT, (i) => cache.get(key(i))),
+        },
+      ],
+      { baseline: 'ioredis auto-pipelined', opsPerRound: N, rounds: 5 },
+    );
+    const batchKeys = (b: number): string[] =>
+      Array.from({ length: BATCH }, (_, j) => key(b * BATCH + j));
+    await compare(
+      `getMany of ${BATCH} keys, ${BATCHES} batches, 10 in flight`,
+      [
+        {
+          name: 'ioredis MGET',
+          round: () => withConcurrency(BATCHES, 10, (b) => auto.mgetBuffer(...batchKeys(b))),
+        },
+        {
+          name: 'RedisCache.getMany',
+          round: () => withConcurrency(BATCHES, 10, (b) => cache.getMany(batchKeys(b))),
+        },
+      ],
+      { baseline: 'ioredis MGET', opsPerRound: BATCHES * BATCH, rounds: 5 },
+    );
+    await compare(
+      `setMany of ${BATCH} keys, ${BATCHES} batches, 10 in flight`,
+      [
+        {
+          name: 'ioredis pipeline',
+          round: () =>
+            withConcurrency(BATCHES, 10, async (b) => {
+              const pipeline = auto.pipeline();
+              for (const k of batchKeys(b)) pipeline.set(k, value, 'PX', 300_000);
+              await pipeline.exec();
+            }),
+        },
+        {
+          name: 'pipeline + commandTimeout',
+          round: () =>
+            withConcurrency(BATCHES, 10, async (b) => {
+              const pipeline = timed.pipeline();
+              for (const k of batchKeys(b)) pipeline.set(k, value, 'PX', 300_000);
+              await pipeline.exec();
+            }),
+        },
+        {
+          name: 'RedisCache.setMany',
+          round: () =>
+            withConcurrency(BATCHES, 10, (b) => cache.setMany(batchKeys(b).map((k) => [k, value]))),
+        },
+      ],
+      { baseline: 'ioredis pipeline', opsPerRound: BATCHES * BATCH, rounds: 5 },
+    );
+    const benchmark = requireBinary('redis-benchmark', 'redis-tools');
+    const { stdout } = await promisify(execFile)(benchmark, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(server.port),
+      '-t',
+      'set,get',
+      '-n',
+      String(N),
+      '-d',
+      '100',
+      '-P',
+      '16',
+      '-c',
+      '50',
+      '-q',
+    ]);
+    console.log(`\n## server ceiling: redis-benchmark -t set,get -n ${N} -d 100 -P 16 -c 50`);
+    for (const line of stdout.split(/[\r\n]+/).filter((l) => l.includes('requests per second'))) {
+      console.log(line.trim());
+    }
+  } finally {
+    await cache.close();
+    plain.disconnect();
+    auto.disconnect();
+    timed.disconnect();
+    await server.stop();
+  }
+}
