@@ -4,7 +4,6 @@ import {
   type Codec,
   describeError,
   jsonCodec,
-  stringCodec,
 } from '@pywatt/cache-core';
 import {
   type CacheAsideErrorPhase,
@@ -13,6 +12,7 @@ import {
   type Loader,
 } from './cache-aside-options.js';
 import { sleep } from './internal/backoff.js';
+import { decodeCachedError, encodeCachedError } from './internal/cached-error.js';
 import {
   DELTA_MS,
   ENVELOPE_VERSION,
@@ -24,6 +24,8 @@ import {
   readHeaderNumber,
   STALE_UNTIL,
 } from './internal/envelope.js';
+import { type FlightState, newFlightState } from './internal/flight-state.js';
+import { runLoader } from './internal/run-loader.js';
 import { nonNegative, optionalDurationMs, optionalFunction } from './internal/validate.js';
 
 const OPERATION = 'cacheAside';
@@ -74,8 +76,9 @@ export class CacheAside<T> {
   /**
    * @param cache - the cache to read and fill.
    * @param options - see {@link CacheAsideOptions}; invalid options throw CacheError `INVALID_ARGUMENT`.
+   * @param flightState - internal: lets `cacheAside()` calls on one cache share single flight.
    */
-  constructor(cache: CacheService, options: CacheAsideOptions<T> = {}) {
+  constructor(cache: CacheService, options: CacheAsideOptions<T> = {}, flightState?: FlightState) {
     this.#cache = cache;
     this.#codec = options.codec ?? (jsonCodec as Codec<T>);
     this.#ttlMs = optionalDurationMs(options.ttlMs, 'ttlMs', OPERATION, true) ?? cache.defaultTtlMs;
@@ -94,7 +97,7 @@ export class CacheAside<T> {
     this.#cacheErrorsMs = optionalDurationMs(options.cacheErrorsMs, 'cacheErrorsMs', OPERATION);
     this.#onError = optionalFunction(options.onError, 'onError', OPERATION);
     this.#random = optionalFunction(options.random, 'random', OPERATION) ?? Math.random;
-    const shared = sharedStates.get(options) ?? newState();
+    const shared = flightState ?? newFlightState();
     this.#flights = shared.flights;
     this.#refreshing = shared.refreshing;
   }
@@ -169,7 +172,7 @@ export class CacheAside<T> {
     const freshUntil = readHeaderNumber(bytes, FRESH_UNTIL);
     if (bytes[5] === EntryKind.ERROR) {
       if (now >= freshUntil) return MISS;
-      throw this.#cachedError(bytes.subarray(HEADER_BYTES), freshUntil);
+      throw decodeCachedError(bytes.subarray(HEADER_BYTES), freshUntil);
     }
     if (bytes[5] !== EntryKind.VALUE) return MISS;
     if (now < freshUntil) {
@@ -274,15 +277,10 @@ export class CacheAside<T> {
     const started = performance.now();
     let value: T;
     try {
-      value = await this.#runLoader(key, loader);
+      value = await runLoader(key, loader, this.#loaderTimeoutMs);
     } catch (error) {
       if (!background && this.#cacheErrorsMs !== undefined) {
-        const payload = stringCodec.encode(
-          JSON.stringify({
-            name: error instanceof Error ? error.name : 'Error',
-            message: describeError(error),
-          }),
-        );
+        const payload = encodeCachedError(error);
         await this.#store(key, EntryKind.ERROR, payload, 0, this.#cacheErrorsMs, 0).catch((e) =>
           this.#report(e, key, 'write'),
         );
@@ -298,30 +296,6 @@ export class CacheAside<T> {
       },
     );
     return value;
-  }
-
-  async #runLoader(key: string, loader: Loader<T>): Promise<T> {
-    const controller = new AbortController();
-    const load = (async () => loader({ key, signal: controller.signal }))();
-    const timeoutMs = this.#loaderTimeoutMs;
-    if (timeoutMs === undefined) return load;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new CacheError(
-          'TIMEOUT',
-          `the loader of key ${JSON.stringify(key)} did not finish within loaderTimeoutMs (${timeoutMs} ms)`,
-          { operation: OPERATION },
-        );
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([load, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   #encode(value: T): Uint8Array {
@@ -351,22 +325,6 @@ export class CacheAside<T> {
     await this.#cache.set(key, bytes, { ttlMs: freshMs + staleMs });
   }
 
-  #cachedError(payload: Uint8Array, cachedUntil: number): CachedLoaderError {
-    let name = 'Error';
-    let message = 'the last load failed';
-    try {
-      const parsed = JSON.parse(stringCodec.decode(payload)) as {
-        name?: unknown;
-        message?: unknown;
-      };
-      if (typeof parsed.name === 'string') name = parsed.name;
-      if (typeof parsed.message === 'string') message = parsed.message;
-    } catch {
-      // keep the generic text
-    }
-    return new CachedLoaderError(name, message, cachedUntil);
-  }
-
   #report(error: unknown, key: string, phase: CacheAsideErrorPhase): void {
     try {
       this.#onError?.(error, { key, phase });
@@ -374,35 +332,4 @@ export class CacheAside<T> {
       // a broken hook must not break reads
     }
   }
-}
-
-// Loads and background refreshes running, by key. The function form shares one per cache across calls.
-interface FlightState {
-  flights: Map<string, Promise<unknown>>;
-  refreshing: Map<string, Promise<void>>;
-}
-const newState = (): FlightState => ({ flights: new Map(), refreshing: new Map() });
-const stateByCache = new WeakMap<CacheService, FlightState>();
-const sharedStates = new WeakMap<object, FlightState>();
-
-/**
- * One cache-aside read: `cache`'s value for `key`, else `loader`'s, stored.
- * Calls on the same cache share single flight, so concurrent misses of one key
- * run one loader. Options and errors as in {@link CacheAside}; for many reads
- * with the same options, reuse a `CacheAside` (it skips option checks).
- */
-export function cacheAside<T>(
-  cache: CacheService,
-  key: string,
-  loader: Loader<T>,
-  options: CacheAsideOptions<T> = {},
-): Promise<T> {
-  let state = stateByCache.get(cache);
-  if (state === undefined) {
-    state = newState();
-    stateByCache.set(cache, state);
-  }
-  const withState = { ...options };
-  sharedStates.set(withState, state);
-  return new CacheAside<T>(cache, withState).get(key, loader);
 }

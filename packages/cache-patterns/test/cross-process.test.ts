@@ -49,7 +49,9 @@ describe('across 4 processes sharing a real Redis', () => {
   it('cache-aside with lockTtlMs loads at most once in total for 4 × 50 concurrent gets', async () => {
     const results = (await inProcesses(['aside', redis.url, 'aside-test', '50'])) as Array<{
       loadedBy: number[];
+      errors: string[];
     }>;
+    expect(results.flatMap((r) => r.errors)).toEqual([]);
     expect(await counter('aside-test', 'loads')).toBe(1);
     const loaders = new Set(results.flatMap((r) => r.loadedBy));
     expect(loaders.size).toBe(1); // every process got the one value that was loaded

@@ -21,15 +21,6 @@ export const HEADER_BYTES = 30;
 /** What a stored entry says. */
 export const EntryKind = { VALUE: 0, ERROR: 1 } as const;
 
-/** A decoded header; `payload` is a view into the stored bytes. */
-export interface Envelope {
-  kind: number;
-  freshUntil: number;
-  staleUntil: number;
-  deltaMs: number;
-  payload: Uint8Array;
-}
-
 /** Builds the stored bytes. */
 export function encodeEnvelope(
   kind: number,
@@ -51,41 +42,6 @@ export function encodeEnvelope(
   view.setFloat64(22, deltaMs, true);
   bytes.set(payload, HEADER_BYTES);
   return bytes;
-}
-
-/**
- * Reads the header. Bytes without the magic are a plain codec value written by
- * someone else (`writeThrough`, `WriteBehind`, `setJson`): they are returned as
- * a value that is fresh for as long as the backend keeps it.
- * Returns undefined for a header of an unknown version or kind (treated as a miss).
- */
-export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
-  if (
-    bytes.byteLength < HEADER_BYTES ||
-    bytes[0] !== MAGIC_0 ||
-    bytes[1] !== MAGIC_1 ||
-    bytes[2] !== MAGIC_2 ||
-    bytes[3] !== MAGIC_3
-  ) {
-    return {
-      kind: EntryKind.VALUE,
-      freshUntil: Number.POSITIVE_INFINITY,
-      staleUntil: Number.POSITIVE_INFINITY,
-      deltaMs: 0,
-      payload: bytes,
-    };
-  }
-  const kind = bytes[5];
-  if (bytes[4] !== VERSION || (kind !== EntryKind.VALUE && kind !== EntryKind.ERROR))
-    return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-  return {
-    kind,
-    freshUntil: view.getFloat64(6, true),
-    staleUntil: view.getFloat64(14, true),
-    deltaMs: view.getFloat64(22, true),
-    payload: bytes.subarray(HEADER_BYTES),
-  };
 }
 
 // Hot-path readers: no allocation per read (a DataView per value costs on the hit path).

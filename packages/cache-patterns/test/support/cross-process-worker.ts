@@ -17,7 +17,9 @@ while (Number(await cache.getString('ready')) < Number(process.env.PYWATT_WORKER
 }
 
 if (mode === 'aside') {
+  const errors: string[] = [];
   const aside = new CacheAside<{ loadedBy: number }>(cache, {
+    onError: (error, { phase }) => errors.push(`${phase}: ${String(error)}`),
     ttlMs: 60_000,
     lockTtlMs: 10_000,
     lockPollMs: 10,
@@ -28,7 +30,7 @@ if (mode === 'aside') {
     return { loadedBy: process.pid };
   };
   const values = await Promise.all(Array.from({ length: count }, () => aside.get('hot', loader)));
-  console.log(JSON.stringify({ loadedBy: [...new Set(values.map((v) => v.loadedBy))] }));
+  console.log(JSON.stringify({ loadedBy: [...new Set(values.map((v) => v.loadedBy))], errors }));
 } else if (mode === 'lock') {
   const tokens: number[] = [];
   await Promise.all(
