@@ -202,11 +202,12 @@ export abstract class BaseCache implements CacheService {
     }
   }
 
-  async increment(key: string, delta = 1): Promise<number> {
+  async increment(key: string, delta = 1, options?: SetOptions): Promise<number> {
     this.#check(key, 'increment');
     validateDelta(delta, 'increment', this.type);
+    const newKeyTtlMs = this.#ttl(options, 'increment');
     try {
-      const result = await this._increment(this.keyPrefix + key, delta, this.defaultTtlMs, key);
+      const result = await this._increment(this.keyPrefix + key, delta, newKeyTtlMs, key);
       this.counters.sets++;
       return result;
     } catch (error) {
@@ -214,9 +215,9 @@ export abstract class BaseCache implements CacheService {
     }
   }
 
-  async decrement(key: string, delta = 1): Promise<number> {
+  async decrement(key: string, delta = 1, options?: SetOptions): Promise<number> {
     validateDelta(delta, 'decrement', this.type);
-    return this.increment(key, -delta);
+    return this.increment(key, -delta, options);
   }
 
   async getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {

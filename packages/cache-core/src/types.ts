@@ -94,10 +94,12 @@ export interface CacheService extends AsyncDisposable {
    * value. A missing key counts from 0 and gets the default TTL; an existing
    * key keeps its expiry. Rejects with NOT_NUMERIC when the stored value is
    * not a decimal integer, OUT_OF_RANGE when the result is not a safe integer.
+   * `options.ttlMs` is the TTL a missing key gets (default `defaultTtlMs`); it
+   * never changes an existing key's expiry.
    */
-  increment(key: string, delta?: number): Promise<number>;
-  /** `increment(key, -delta)`. May go below zero. */
-  decrement(key: string, delta?: number): Promise<number>;
+  increment(key: string, delta?: number, options?: SetOptions): Promise<number>;
+  /** `increment(key, -delta, options)`. May go below zero. */
+  decrement(key: string, delta?: number, options?: SetOptions): Promise<number>;
   /** The values found; misses are absent from the map. */
   getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>>;
   /** Stores every entry with the same options. */

@@ -106,6 +106,16 @@ export function atomicCases(ctx: SuiteContext): void {
         expect(await cache.get('new')).toBeUndefined();
         expect(await cache.get('kept'), 'increment must not extend the expiry').toBeUndefined();
         expect(text(await cache.get('forever'))).toBe('6');
+        expect(
+          await cache.increment('own-ttl', 1, { ttlMs: Number.POSITIVE_INFINITY }),
+          'a new key takes the given ttl',
+        ).toBe(1);
+        await sleep(T * 1.5);
+        expect(
+          await cache.get('own-ttl'),
+          'ttlMs: Infinity outlives the default TTL',
+        ).toBeDefined();
+        await ctx.rejects(cache.increment('own-ttl', 1, { ttlMs: 0 }), 'INVALID_ARGUMENT');
       },
       ctx.timedCaseMs,
     );
