@@ -8,6 +8,6 @@ runCacheConformance(
     name: 'redis (3-master cluster)',
     create: (options) =>
       createRedisCache({ cluster: { nodes: inject('clusterNodes') }, ...options }),
-    capabilities: { sharedStorage: true, timeScale: 2 },
+    capabilities: { sharedStorage: true, timeScale: 3 },
   },
 );

@@ -7,6 +7,6 @@ runCacheConformance(
   {
     name: 'redis (sentinel)',
     create: (options) => createRedisCache({ sentinel: inject('sentinel'), ...options }),
-    capabilities: { sharedStorage: true, timeScale: 2 },
+    capabilities: { sharedStorage: true, timeScale: 3 },
   },
 );

@@ -7,6 +7,6 @@ runCacheConformance(
   {
     name: 'redis (single node)',
     create: (options) => createRedisCache({ url: inject('redisUrl'), ...options }),
-    capabilities: { sharedStorage: true, timeScale: 2 },
+    capabilities: { sharedStorage: true, timeScale: 3 },
   },
 );
