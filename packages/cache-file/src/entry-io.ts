@@ -1,0 +1,140 @@
+import { lstat, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { tempPathFor } from './entry-paths.js';
+import { errnoCode } from './fs-errors.js';
+
+/** The whole file, or undefined when it does not exist. */
+export async function readEntryFile(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The first `headBytes` bytes and the size of a file, or undefined when it does not exist. */
+export async function readEntryHead(
+  file: string,
+  headBytes: number,
+): Promise<{ head: Buffer; sizeBytes: number; ino: number; mtimeMs: number } | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    const head = Buffer.allocUnsafe(Math.min(headBytes, stat.size));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return {
+      head: head.subarray(0, bytesRead),
+      sizeBytes: stat.size,
+      ino: stat.ino,
+      mtimeMs: stat.mtimeMs,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `data` to a temp file in the same folder, fsyncs it (and the folder)
+ * when `durable`, then renames it over `file`: readers see the old or the new
+ * file, never a torn one. Creates the folder when it is missing (also when
+ * the whole cache directory was removed). `beforeCommit` runs between the
+ * write and the rename and may throw to abandon the write.
+ */
+export async function writeEntryAtomic(
+  file: string,
+  data: Uint8Array,
+  durable: boolean,
+  beforeCommit?: () => void,
+): Promise<void> {
+  const temp = tempPathFor(file);
+  try {
+    await writeTemp(temp, data, durable);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    await mkdir(dirname(file), { recursive: true });
+    await writeTemp(temp, data, durable);
+  }
+  try {
+    beforeCommit?.();
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  if (durable) await syncDirectory(dirname(file));
+}
+
+async function writeTemp(temp: string, data: Uint8Array, durable: boolean): Promise<void> {
+  if (!durable) {
+    await writeFile(temp, data);
+    return;
+  }
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes `file`; false when it was already gone. */
+export async function removeFile(file: string): Promise<boolean> {
+  try {
+    await unlink(file);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/**
+ * Removes `file` only if it is still the file (inode) that was judged, so a
+ * value written meanwhile by another process survives. The check and the
+ * unlink are two calls; the window between them is a few microseconds.
+ */
+export async function removeIfSame(file: string, ino: number): Promise<boolean> {
+  try {
+    if ((await lstat(file)).ino !== ino) return false;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+  return removeFile(file);
+}
+
+/** Reads `file` through a handle, returning its bytes and inode, or undefined when missing. */
+export async function readWithInode(
+  file: string,
+): Promise<{ bytes: Buffer; ino: number } | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    return { bytes: await handle.readFile(), ino: stat.ino };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+
+/** Entry files live in one of 256 shard folders named by the first two hex digits of their hash. */
+export const SHARD_NAME = /^[0-9a-f]{2}$/;
+/** A data file: the 64 hex digits of SHA-256. */
+export const ENTRY_NAME = /^[0-9a-f]{64}$/;
+/** A temp file: `<hash>.<pid>-<seq>.tmp`. */
+export const TEMP_NAME = /^[0-9a-f]{64}\.(\d+)-\d+\.tmp$/;
+/** A per-key lock folder made by proper-lockfile: `<hash>.lock`. */
+export const LOCK_NAME = /^[0-9a-f]{64}\.lock$/;
+
+// One counter per process, so instances sharing a directory never pick the same temp name.
+let tempSequence = 0;
+
+/** Where a full key lives: the key is hashed, never used as a path. */
+export interface EntryLocation {
+  /** The shard folder. */
+  readonly dir: string;
+  /** The entry file. */
+  readonly file: string;
+  /** The full key's UTF-8 bytes, stored in the header and checked on read. */
+  readonly keyBytes: Buffer;
+}
+
+/** Maps a full (namespaced) key to its file: `<directory>/<h[0..2]>/<sha256 hex>`. */
+export function locate(directory: string, fullKey: string): EntryLocation {
+  const keyBytes = Buffer.from(fullKey, 'utf8');
+  const hash = createHash('sha256').update(keyBytes).digest('hex');
+  const dir = join(directory, hash.slice(0, 2));
+  return { dir, file: join(dir, hash), keyBytes };
+}
+
+/** A fresh temp-file path next to `file` (same folder, so rename is atomic). */
+export function tempPathFor(file: string): string {
+  tempSequence = (tempSequence + 1) % Number.MAX_SAFE_INTEGER;
+  return `${file}.${process.pid}-${tempSequence}.tmp`;
+}
