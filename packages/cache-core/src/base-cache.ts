@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { type Codec, jsonCodec, stringCodec } from './codecs.js';
+import {
+  checkToken,
+  checkValue,
+  decodeWith,
+  encodeWith,
+  resolveLockTtl,
+  resolveTtl,
+} from './argument-checks.js';
+import { jsonCodec, stringCodec } from './codecs.js';
 import { entriesToArray, keysToArray } from './entries.js';
 import { CacheError, describeError } from './errors.js';
 import { validateDelta } from './integers.js';
 import { LOCK_KEY_SPACE, namespacePrefix, validateKey, validatePrefix } from './keys.js';
 import { type BackendStats, buildStats, createCounters, type StatsCounters } from './stats.js';
-import { DEFAULT_TTL_MS, normalizeTtl } from './ttl.js';
+import { DEFAULT_TTL_MS } from './ttl.js';
 import type { CacheEntries, CacheService, CacheStats, CacheType, SetOptions } from './types.js';
 
 /** What {@link BaseCache} needs from a backend's (already validated) config. */
@@ -14,6 +22,8 @@ export interface BaseCacheOptions {
   defaultTtlMs?: number | undefined;
   maxValueBytes?: number | undefined;
 }
+
+const identity = <T>(value: T): T => value;
 
 // Failures caused by the caller's arguments or data, not by the backend: not counted in stats().errors.
 const CALLER_ERRORS: ReadonlySet<string> = new Set([
@@ -126,54 +136,84 @@ export abstract class BaseCache implements CacheService {
 
   // ---- the public contract ----
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    this.#check(key, 'get');
+  // The four hottest methods chain on the primitive's promise instead of awaiting it in
+  // an async function: one promise per call instead of two, measurable at 100k+ ops/s.
+
+  get(key: string): Promise<Uint8Array | undefined> {
     try {
-      const value = await this._get(this.keyPrefix + key);
-      if (value === undefined) this.counters.misses++;
-      else this.counters.hits++;
-      return value;
+      this.#check(key, 'get');
     } catch (error) {
-      throw this.#fail(error, 'get');
+      return Promise.reject(error);
     }
+    return this.#settle(() => this._get(this.keyPrefix + key), 'get', this.#countRead);
   }
 
-  async set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
-    this.#check(key, 'set');
-    this.#checkValue(value, 'set');
-    const ttlMs = this.#ttl(options, 'set');
+  set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
+    let ttlMs: number;
     try {
-      await this._set(this.keyPrefix + key, value, ttlMs);
-      this.counters.sets++;
+      this.#check(key, 'set');
+      checkValue(value, this.#maxValueBytes, 'set', this.type);
+      ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
     } catch (error) {
-      throw this.#fail(error, 'set');
+      return Promise.reject(error);
     }
+    return this.#settle(() => this._set(this.keyPrefix + key, value, ttlMs), 'set', this.#countSet);
   }
 
-  async delete(key: string): Promise<boolean> {
-    this.#check(key, 'delete');
+  delete(key: string): Promise<boolean> {
     try {
-      const removed = await this._delete(this.keyPrefix + key);
-      if (removed) this.counters.deletes++;
-      return removed;
+      this.#check(key, 'delete');
     } catch (error) {
-      throw this.#fail(error, 'delete');
+      return Promise.reject(error);
     }
+    return this.#settle(() => this._delete(this.keyPrefix + key), 'delete', this.#countDelete);
   }
 
-  async exists(key: string): Promise<boolean> {
-    this.#check(key, 'exists');
+  exists(key: string): Promise<boolean> {
     try {
-      return await this._exists(this.keyPrefix + key);
+      this.#check(key, 'exists');
     } catch (error) {
-      throw this.#fail(error, 'exists');
+      return Promise.reject(error);
     }
+    return this.#settle(() => this._exists(this.keyPrefix + key), 'exists', identity);
+  }
+
+  readonly #countRead = (value: Uint8Array | undefined): Uint8Array | undefined => {
+    if (value === undefined) this.counters.misses++;
+    else this.counters.hits++;
+    return value;
+  };
+
+  readonly #countSet = (): void => {
+    this.counters.sets++;
+  };
+
+  readonly #countDelete = (removed: boolean): boolean => {
+    if (removed) this.counters.deletes++;
+    return removed;
+  };
+
+  /** Runs a primitive; its result goes through `onValue`, a throw or rejection becomes a counted CacheError. */
+  #settle<T, R>(
+    primitive: () => Promise<T>,
+    operation: string,
+    onValue: (value: T) => R,
+  ): Promise<R> {
+    let pending: Promise<T>;
+    try {
+      pending = primitive();
+    } catch (error) {
+      return Promise.reject(this.#fail(error, operation));
+    }
+    return pending.then(onValue, (error: unknown) => {
+      throw this.#fail(error, operation);
+    });
   }
 
   async setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
     this.#check(key, 'setIfAbsent');
-    this.#checkValue(value, 'setIfAbsent');
-    const ttlMs = this.#ttl(options, 'setIfAbsent');
+    checkValue(value, this.#maxValueBytes, 'setIfAbsent', this.type);
+    const ttlMs = resolveTtl(options, this.defaultTtlMs, 'setIfAbsent', this.type);
     try {
       const stored = await this._setIfAbsent(this.keyPrefix + key, value, ttlMs);
       if (stored) this.counters.sets++;
@@ -189,8 +229,8 @@ export abstract class BaseCache implements CacheService {
     options?: SetOptions,
   ): Promise<Uint8Array | undefined> {
     this.#check(key, 'getAndSet');
-    this.#checkValue(value, 'getAndSet');
-    const ttlMs = this.#ttl(options, 'getAndSet');
+    checkValue(value, this.#maxValueBytes, 'getAndSet', this.type);
+    const ttlMs = resolveTtl(options, this.defaultTtlMs, 'getAndSet', this.type);
     try {
       const old = await this._getAndSet(this.keyPrefix + key, value, ttlMs);
       this.counters.sets++;
@@ -205,7 +245,7 @@ export abstract class BaseCache implements CacheService {
   async increment(key: string, delta = 1, options?: SetOptions): Promise<number> {
     this.#check(key, 'increment');
     validateDelta(delta, 'increment', this.type);
-    const newKeyTtlMs = this.#ttl(options, 'increment');
+    const newKeyTtlMs = resolveTtl(options, this.defaultTtlMs, 'increment', this.type);
     try {
       const result = await this._increment(this.keyPrefix + key, delta, newKeyTtlMs, key);
       this.counters.sets++;
@@ -248,10 +288,10 @@ export abstract class BaseCache implements CacheService {
     this.#guard('setMany');
     const pairs = entriesToArray(entries).map(([key, value]): readonly [string, Uint8Array] => {
       validateKey(key, 'setMany', this.type);
-      this.#checkValue(value, 'setMany');
+      checkValue(value, this.#maxValueBytes, 'setMany', this.type);
       return [this.keyPrefix + key, value];
     });
-    const ttlMs = this.#ttl(options, 'setMany');
+    const ttlMs = resolveTtl(options, this.defaultTtlMs, 'setMany', this.type);
     try {
       if (pairs.length > 0) await this._setMany(pairs, ttlMs);
       this.counters.sets += pairs.length;
@@ -292,7 +332,7 @@ export abstract class BaseCache implements CacheService {
 
   async lock(key: string, ttlMs: number): Promise<string | undefined> {
     this.#check(key, 'lock');
-    const ttl = this.#lockTtl(ttlMs, 'lock');
+    const ttl = resolveLockTtl(ttlMs, 'lock', this.type);
     const token = randomBytes(18).toString('base64url');
     try {
       return (await this._lock(this.keyPrefix + LOCK_KEY_SPACE + key, token, ttl))
@@ -305,7 +345,7 @@ export abstract class BaseCache implements CacheService {
 
   async unlock(key: string, token: string): Promise<boolean> {
     this.#check(key, 'unlock');
-    this.#checkToken(token, 'unlock');
+    checkToken(token, 'unlock', this.type);
     try {
       return await this._unlock(this.keyPrefix + LOCK_KEY_SPACE + key, token);
     } catch (error) {
@@ -315,8 +355,8 @@ export abstract class BaseCache implements CacheService {
 
   async extendLock(key: string, token: string, ttlMs: number): Promise<boolean> {
     this.#check(key, 'extendLock');
-    this.#checkToken(token, 'extendLock');
-    const ttl = this.#lockTtl(ttlMs, 'extendLock');
+    checkToken(token, 'extendLock', this.type);
+    const ttl = resolveLockTtl(ttlMs, 'extendLock', this.type);
     try {
       return await this._extendLock(this.keyPrefix + LOCK_KEY_SPACE + key, token, ttl);
     } catch (error) {
@@ -353,19 +393,19 @@ export abstract class BaseCache implements CacheService {
   }
 
   async getString(key: string): Promise<string | undefined> {
-    return this.#decode(await this.get(key), stringCodec, 'getString');
+    return decodeWith(stringCodec, await this.get(key), 'getString', this.type);
   }
 
   async setString(key: string, value: string, options?: SetOptions): Promise<void> {
-    return this.set(key, this.#encode(value, stringCodec, 'setString'), options);
+    return this.set(key, encodeWith(stringCodec, value, 'setString', this.type), options);
   }
 
   async getJson<T = unknown>(key: string): Promise<T | undefined> {
-    return this.#decode(await this.get(key), jsonCodec, 'getJson') as T | undefined;
+    return decodeWith(jsonCodec, await this.get(key), 'getJson', this.type) as T | undefined;
   }
 
   async setJson(key: string, value: unknown, options?: SetOptions): Promise<void> {
-    return this.set(key, this.#encode(value, jsonCodec, 'setJson'), options);
+    return this.set(key, encodeWith(jsonCodec, value, 'setJson', this.type), options);
   }
 
   // ---- shared checks ----
@@ -386,88 +426,6 @@ export abstract class BaseCache implements CacheService {
   #check(key: string, operation: string): void {
     this.#guard(operation);
     validateKey(key, operation, this.type);
-  }
-
-  #checkValue(value: unknown, operation: string): asserts value is Uint8Array {
-    if (!(value instanceof Uint8Array)) {
-      const what = value === null ? 'null' : typeof value;
-      throw new CacheError(
-        'INVALID_ARGUMENT',
-        `value must be a Uint8Array or Buffer, got ${what}; use setString/setJson or a codec for other types`,
-        {
-          operation,
-          backend: this.type,
-        },
-      );
-    }
-    if (value.byteLength > this.#maxValueBytes) {
-      throw new CacheError(
-        'VALUE_TOO_LARGE',
-        `value of ${value.byteLength} bytes exceeds maxValueBytes (${this.#maxValueBytes})`,
-        {
-          operation,
-          backend: this.type,
-        },
-      );
-    }
-  }
-
-  #checkToken(token: unknown, operation: string): void {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 256) {
-      throw new CacheError(
-        'INVALID_ARGUMENT',
-        'token must be the non-empty string that lock() returned',
-        { operation, backend: this.type },
-      );
-    }
-  }
-
-  #ttl(options: SetOptions | undefined, operation: string): number {
-    if (options === undefined) return this.defaultTtlMs;
-    if (typeof options !== 'object' || options === null) {
-      throw new CacheError(
-        'INVALID_ARGUMENT',
-        'options must be an object such as { ttlMs: 1000 }',
-        { operation, backend: this.type },
-      );
-    }
-    return normalizeTtl(options.ttlMs, this.defaultTtlMs, operation, this.type);
-  }
-
-  #lockTtl(ttlMs: unknown, operation: string): number {
-    if (ttlMs === Number.POSITIVE_INFINITY) {
-      throw new CacheError(
-        'INVALID_ARGUMENT',
-        'a lock needs a finite ttlMs so that it frees itself if its holder dies',
-        { operation, backend: this.type },
-      );
-    }
-    return normalizeTtl(ttlMs ?? Number.NaN, this.defaultTtlMs, operation, this.type);
-  }
-
-  #encode<T>(value: T, codec: Codec<T>, operation: string): Uint8Array {
-    try {
-      return codec.encode(value);
-    } catch (error) {
-      throw this.#serialization(error, operation);
-    }
-  }
-
-  #decode<T>(bytes: Uint8Array | undefined, codec: Codec<T>, operation: string): T | undefined {
-    if (bytes === undefined) return undefined;
-    try {
-      return codec.decode(bytes);
-    } catch (error) {
-      throw this.#serialization(error, operation);
-    }
-  }
-
-  #serialization(error: unknown, operation: string): CacheError {
-    return new CacheError('SERIALIZATION', `${operation}: ${describeError(error)}`, {
-      operation,
-      backend: this.type,
-      cause: error,
-    });
   }
 
   #fail(error: unknown, operation: string): CacheError {

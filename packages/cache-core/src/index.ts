@@ -1,3 +1,11 @@
+export {
+  checkToken,
+  checkValue,
+  decodeWith,
+  encodeWith,
+  resolveLockTtl,
+  resolveTtl,
+} from './argument-checks.js';
 export { BaseCache, type BaseCacheOptions } from './base-cache.js';
 export { bytesCodec, type Codec, jsonCodec, stringCodec } from './codecs.js';
 export type {
