@@ -56,6 +56,8 @@ export interface RedisCacheConfig extends BaseCacheConfig {
   sentinel?: { sentinels: readonly string[]; name: string } | undefined;
   /** An existing ioredis `Redis` or `Cluster` to use instead of connecting. */
   client?: unknown;
+  /** Close a passed `client` on `close()` (default false: the client is yours). */
+  closeClient?: boolean | undefined;
 }
 
 /** Memcached through memjs. */
