@@ -49,6 +49,7 @@ export function mapFsError(error: unknown, operation: string, directory: string)
       );
     case 'ENOTDIR':
     case 'EISDIR':
+    case 'EEXIST':
       return make(
         'CONFIGURATION',
         `part of the cache directory is not a folder (${code}); check the directory setting`,
