@@ -7,7 +7,7 @@ import {
   encodeStoredInteger,
 } from '@pywatt/cache-core';
 import { DEFAULTS, type MemcachedCacheOptions, parseServer } from './config.js';
-import { expiryForTtl, expiryFromFlags, type WireExpiry } from './expiry.js';
+import { expiryForTtl, expiryFromFlags, isExpired, type WireExpiry } from './expiry.js';
 import { Generations, statusError } from './generations.js';
 import { HashRing } from './hash-ring.js';
 import { mapError } from './map-error.js';
@@ -126,6 +126,33 @@ export class MemcachedCache extends BaseCache {
     });
   }
 
+  /** A found, unexpired item (memcached frees expired ones a little late; see expiry.ts). */
+  #live(at: Located, response: RawResponse, what: string): boolean {
+    if (!this.#outcome(at, response, what, [Status.KEY_NOT_FOUND])) return false;
+    if (!isExpired(responseFlags(response), Date.now())) return true;
+    this.counters.expirations++;
+    return false;
+  }
+
+  /**
+   * Stores `value` only where nothing live is: ADD, and when memcached still
+   * holds an entry whose flags say it expired, a CAS-guarded SET over exactly
+   * that entry. True if it stored.
+   */
+  async #addUnlessLive(at: Located, value: Uint8Array, expiry: WireExpiry): Promise<boolean> {
+    for (let round = 0; round < 10; round++) {
+      const added = await this.#write(at, Op.ADD, value, expiry);
+      if (this.#outcome(at, added, 'add', [Status.KEY_EXISTS, Status.NOT_STORED])) return true;
+      const read = await this.#get(at);
+      if (!this.#outcome(at, read, 'get', [Status.KEY_NOT_FOUND])) continue;
+      if (!isExpired(responseFlags(read), Date.now())) return false;
+      const replaced = await this.#write(at, Op.SET, value, expiry, read.header.cas);
+      if (this.#outcome(at, replaced, 'cas', [Status.KEY_EXISTS, Status.KEY_NOT_FOUND]))
+        return true;
+    }
+    return false;
+  }
+
   /** Status OK → true; the expected "lost" statuses → false; anything else throws. */
   #outcome(at: Located, response: RawResponse, what: string, lost: readonly number[]): boolean {
     const status = response.header.status;
@@ -137,9 +164,7 @@ export class MemcachedCache extends BaseCache {
   protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
     const at = await this.#data(fullKey);
     const response = await this.#get(at);
-    return this.#outcome(at, response, 'get', [Status.KEY_NOT_FOUND])
-      ? new Uint8Array(response.val)
-      : undefined;
+    return this.#live(at, response, 'get') ? new Uint8Array(response.val) : undefined;
   }
 
   protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
@@ -165,7 +190,7 @@ export class MemcachedCache extends BaseCache {
   protected async _exists(fullKey: string): Promise<boolean> {
     // The binary protocol has no existence check: a GET whose value is dropped.
     const at = await this.#data(fullKey);
-    return this.#outcome(at, await this.#get(at), 'exists', [Status.KEY_NOT_FOUND]);
+    return this.#live(at, await this.#get(at), 'exists');
   }
 
   protected async _setIfAbsent(
@@ -174,8 +199,7 @@ export class MemcachedCache extends BaseCache {
     ttlMs: number,
   ): Promise<boolean> {
     const at = await this.#data(fullKey);
-    const response = await this.#write(at, Op.ADD, value, expiryForTtl(ttlMs, Date.now()));
-    return this.#outcome(at, response, 'add', [Status.KEY_EXISTS, Status.NOT_STORED]);
+    return this.#addUnlessLive(at, value, expiryForTtl(ttlMs, Date.now()));
   }
 
   protected async _getAndSet(
@@ -184,18 +208,10 @@ export class MemcachedCache extends BaseCache {
     ttlMs: number,
   ): Promise<Uint8Array | undefined> {
     const at = await this.#data(fullKey);
-    return this.#casLoop(at, 'getAndSet', async (current) => {
-      const expiry = expiryForTtl(ttlMs, Date.now());
-      if (current === undefined)
-        return this.#write(at, Op.ADD, value, expiry).then((r) =>
-          this.#outcome(at, r, 'add', [Status.KEY_EXISTS, Status.NOT_STORED])
-            ? { result: undefined }
-            : undefined,
-        );
-      const r = await this.#write(at, Op.SET, value, expiry, current.header.cas);
-      return this.#outcome(at, r, 'cas', [Status.KEY_EXISTS, Status.KEY_NOT_FOUND])
-        ? { result: new Uint8Array(current.val) }
-        : undefined;
+    return this.#casLoop(at, 'getAndSet', async (found, live) => {
+      const stored = await this.#swap(at, found, value, expiryForTtl(ttlMs, Date.now()));
+      if (!stored) return undefined;
+      return { result: live && found !== undefined ? new Uint8Array(found.val) : undefined };
     });
   }
 
@@ -206,38 +222,49 @@ export class MemcachedCache extends BaseCache {
     key: string,
   ): Promise<number> {
     const at = await this.#data(fullKey);
-    return this.#casLoop(at, 'increment', async (current) => {
-      const next = addToStoredInteger(current?.val, delta, key, this.type);
-      const value = encodeStoredInteger(next);
-      if (current === undefined) {
-        const r = await this.#write(at, Op.ADD, value, expiryForTtl(newKeyTtlMs, Date.now()));
-        return this.#outcome(at, r, 'add', [Status.KEY_EXISTS, Status.NOT_STORED])
-          ? { result: next }
-          : undefined;
-      }
-      // The existing expiry comes back from the flags every write of this backend sets.
-      const expiry = expiryFromFlags(responseFlags(current), Date.now());
-      const r = await this.#write(at, Op.SET, value, expiry, current.header.cas);
-      return this.#outcome(at, r, 'cas', [Status.KEY_EXISTS, Status.KEY_NOT_FOUND])
-        ? { result: next }
-        : undefined;
+    return this.#casLoop(at, 'increment', async (found, live) => {
+      const next = addToStoredInteger(live ? found?.val : undefined, delta, key, this.type);
+      // A live counter keeps its expiry, read back from the flags every write of this backend sets.
+      const expiry =
+        live && found !== undefined
+          ? expiryFromFlags(responseFlags(found), Date.now())
+          : expiryForTtl(newKeyTtlMs, Date.now());
+      const stored = await this.#swap(at, found, encodeStoredInteger(next), expiry);
+      return stored ? { result: next } : undefined;
     });
   }
 
+  /** ADD when nothing was found, else a SET guarded by the CAS value read; false when another writer came first. */
+  async #swap(
+    at: Located,
+    found: RawResponse | undefined,
+    value: Uint8Array,
+    expiry: WireExpiry,
+  ): Promise<boolean> {
+    if (found === undefined) {
+      const r = await this.#write(at, Op.ADD, value, expiry);
+      return this.#outcome(at, r, 'add', [Status.KEY_EXISTS, Status.NOT_STORED]);
+    }
+    const r = await this.#write(at, Op.SET, value, expiry, found.header.cas);
+    return this.#outcome(at, r, 'cas', [Status.KEY_EXISTS, Status.KEY_NOT_FOUND]);
+  }
+
   /**
-   * Reads the item with its CAS value and runs `attempt`, which writes with
-   * CAS (or ADD when absent) and resolves undefined when another writer won
-   * the race; then it reads again, backing off a little more each time.
+   * Reads the item with its CAS value and runs `attempt` with it (and whether
+   * it is live, not merely not yet freed by memcached); `attempt` writes
+   * through {@link #swap} and resolves undefined when another writer won the
+   * race; then it reads again, backing off a little more each time.
    */
   async #casLoop<T>(
     at: Located,
     what: string,
-    attempt: (current: RawResponse | undefined) => Promise<{ result: T } | undefined>,
+    attempt: (found: RawResponse | undefined, live: boolean) => Promise<{ result: T } | undefined>,
   ): Promise<T> {
     for (let round = 0; round < MAX_CAS_ATTEMPTS; round++) {
       const read = await this.#get(at);
-      const found = this.#outcome(at, read, what, [Status.KEY_NOT_FOUND]);
-      const done = await attempt(found ? read : undefined);
+      const found = this.#outcome(at, read, what, [Status.KEY_NOT_FOUND]) ? read : undefined;
+      const live = found !== undefined && !isExpired(responseFlags(found), Date.now());
+      const done = await attempt(found, live);
       if (done !== undefined) return done.result;
       if (round > 0) await pause(Math.random() * Math.min(2 ** round, 25));
     }
@@ -254,13 +281,7 @@ export class MemcachedCache extends BaseCache {
 
   protected async _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
     const at = this.#internal(lockKey);
-    const r = await this.#write(
-      at,
-      Op.ADD,
-      Buffer.from(token, 'utf8'),
-      expiryForTtl(ttlMs, Date.now()),
-    );
-    return this.#outcome(at, r, 'add', [Status.KEY_EXISTS, Status.NOT_STORED]);
+    return this.#addUnlessLive(at, Buffer.from(token, 'utf8'), expiryForTtl(ttlMs, Date.now()));
   }
 
   protected async _unlock(lockKey: string, token: string): Promise<boolean> {
@@ -289,7 +310,7 @@ export class MemcachedCache extends BaseCache {
   /** The CAS value of the lock item when it holds `token`, else undefined. */
   async #heldCas(at: Located, token: string): Promise<Buffer | undefined> {
     const read = await this.#get(at);
-    if (!this.#outcome(at, read, 'get', [Status.KEY_NOT_FOUND])) return undefined;
+    if (!this.#live(at, read, 'get')) return undefined;
     return read.val.toString('utf8') === token ? read.header.cas : undefined;
   }
 
@@ -310,7 +331,7 @@ export class MemcachedCache extends BaseCache {
         responses.forEach((response, j) => {
           if (response === undefined) return;
           const at = located[indexes[j] as number] as Located;
-          if (this.#outcome(at, response, 'getMany', [Status.KEY_NOT_FOUND]))
+          if (this.#live(at, response, 'getMany'))
             values[indexes[j] as number] = new Uint8Array(response.val);
         });
       }),

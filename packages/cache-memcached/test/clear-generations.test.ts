@@ -1,12 +1,15 @@
 import { createConnection } from 'node:net';
+import { startMemcached } from '@pywatt/test-servers/memcached';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { expiryForTtl, expiryFromFlags, RELATIVE_LIMIT_SECONDS } from '../src/expiry.js';
+import { expiryForTtl, expiryFromFlags, isExpired, RELATIVE_LIMIT_SECONDS } from '../src/expiry.js';
 import { createMemcachedCache, type MemcachedCache } from '../src/index.js';
 import { generationWireKey } from '../src/wire-keys.js';
 
 const opened: MemcachedCache[] = [];
+const onClose: Array<() => Promise<void>> = [];
 afterAll(async () => {
   await Promise.all(opened.map((c) => c.close()));
+  await Promise.all(onClose.map((stop) => stop()));
 });
 const open = async (namespace: string | undefined, extra: object = {}) => {
   const cache = await createMemcachedCache({
@@ -60,9 +63,13 @@ describe('clear through generation counters', () => {
   });
 
   it('a cache without namespace owns every namespace: its clear(ns) and clear() reach them', async () => {
+    // A root clear() empties the whole server for every user of it: this case gets its own.
+    const own = await startMemcached();
+    onClose.push(() => own.stop());
+    const servers = [`${own.host}:${own.port}`];
     const ns = fresh();
-    const scoped = await open(ns);
-    const root = await open(undefined);
+    const scoped = await open(ns, { servers });
+    const root = await open(undefined, { servers });
     await scoped.setString('k', 'v');
     expect(await root.getString(`${ns}:k`), 'the same key from outside the namespace').toBe('v');
     await root.clear(ns);
@@ -106,26 +113,29 @@ describe('clear through generation counters', () => {
 
 describe('expiry arithmetic', () => {
   const now = 1_700_000_000_500;
-  it('rounds up to whole seconds plus the second memcached clock may already have used', () => {
-    expect(expiryForTtl(1, now)).toEqual({ exptime: 2, flags: 1_700_000_002 });
-    expect(expiryForTtl(1000, now)).toEqual({ exptime: 2, flags: 1_700_000_002 });
-    expect(expiryForTtl(1001, now).exptime).toBe(3);
+  it('records the deadline rounded up to a second, and tells memcached 2 s more than the ttl', () => {
+    expect(expiryForTtl(1, now)).toEqual({ exptime: 3, flags: 1_700_000_001 });
+    expect(expiryForTtl(1000, now)).toEqual({ exptime: 3, flags: 1_700_000_002 });
+    expect(expiryForTtl(1001, now).exptime).toBe(4);
     expect(expiryForTtl(Number.POSITIVE_INFINITY, now)).toEqual({ exptime: 0, flags: 0 });
   });
   it('switches to an absolute Unix time past 30 days, and to never past 2106', () => {
     const e = expiryForTtl(RELATIVE_LIMIT_SECONDS * 1000, now);
-    expect(e.exptime).toBe(e.flags);
-    expect(e.flags).toBe(1_700_000_000 + RELATIVE_LIMIT_SECONDS + 1);
-    expect(expiryForTtl((RELATIVE_LIMIT_SECONDS - 1) * 1000, now).exptime).toBe(
+    expect(e.flags).toBe(1_700_000_001 + RELATIVE_LIMIT_SECONDS);
+    expect(e.exptime).toBe(e.flags + 2);
+    expect(expiryForTtl((RELATIVE_LIMIT_SECONDS - 2) * 1000, now).exptime).toBe(
       RELATIVE_LIMIT_SECONDS,
     );
     expect(expiryForTtl(200 * 365 * 24 * 3600 * 1000, now)).toEqual({ exptime: 0, flags: 0 });
   });
-  it('re-applies the remaining time from the flags', () => {
-    expect(expiryFromFlags(1_700_000_010, now)).toEqual({ exptime: 10, flags: 1_700_000_010 });
-    expect(expiryFromFlags(1_699_999_000, now).exptime).toBe(1);
+  it('re-applies the remaining time from the flags, and hides what the flags say expired', () => {
+    expect(expiryFromFlags(1_700_000_010, now)).toEqual({ exptime: 12, flags: 1_700_000_010 });
+    expect(expiryFromFlags(1_699_999_000, now).exptime).toBe(3);
     expect(expiryFromFlags(0, now)).toEqual({ exptime: 0, flags: 0 });
     const far = 1_700_000_000 + RELATIVE_LIMIT_SECONDS + 100;
-    expect(expiryFromFlags(far, now)).toEqual({ exptime: far, flags: far });
+    expect(expiryFromFlags(far, now)).toEqual({ exptime: far + 2, flags: far });
+    expect(isExpired(0, now)).toBe(false);
+    expect(isExpired(1_700_000_000, now)).toBe(true);
+    expect(isExpired(1_700_000_001, now)).toBe(false);
   });
 });
