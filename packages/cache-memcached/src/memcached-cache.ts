@@ -13,6 +13,7 @@ import { HashRing } from './hash-ring.js';
 import { mapError } from './map-error.js';
 import { EMPTY, Op, type RawResponse, responseFlags, Status, storageExtras } from './protocol.js';
 import { ServerConnection } from './server-connection.js';
+import { collectServerStats } from './server-stats.js';
 import { dataWireKey, internalWireKey } from './wire-keys.js';
 
 /** Where one key lives: its server and its memcached key. */
@@ -23,17 +24,6 @@ interface Located {
 
 // A compare-and-swap loop gives up (TIMEOUT) after this many lost races.
 const MAX_CAS_ATTEMPTS = 1000;
-const STATS_FIELDS = [
-  'version',
-  'uptime',
-  'curr_items',
-  'bytes',
-  'limit_maxbytes',
-  'get_hits',
-  'get_misses',
-  'evictions',
-  'curr_connections',
-];
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -340,19 +330,7 @@ export class MemcachedCache extends BaseCache {
   }
 
   protected async _stats(): Promise<BackendStats> {
-    const backend: Record<string, string | number> = { servers: this.#servers.length };
-    const all = await Promise.all(
-      this.#servers.map(async (s) => [s.address, await s.stats()] as const),
-    );
-    for (const [address, stats] of all) {
-      for (const field of STATS_FIELDS) {
-        const value = stats[field];
-        if (value === undefined) continue;
-        const n = Number(value);
-        backend[`${address} ${field}`] = field !== 'version' && Number.isFinite(n) ? n : value;
-      }
-    }
-    return { backend };
+    return { backend: await collectServerStats(this.#servers) };
   }
 
   protected async _ping(): Promise<void> {
