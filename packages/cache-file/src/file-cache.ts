@@ -149,7 +149,12 @@ export class FileCache extends BaseCache {
     const loc = locate(this.directory, fullKey);
     const bytes = await readEntryFile(loc.file);
     if (bytes === undefined) return undefined;
-    const entry = await this.#judge(loc, bytes);
+    // The fast path (a live entry of this key) stays synchronous; #judge handles the rest.
+    const decoded = decodeEntry(bytes);
+    const entry =
+      decoded.kind === 'entry' && decoded.expiresAtMs > Date.now() && decoded.key.equals(loc.keyBytes)
+        ? decoded
+        : await this.#judge(loc, bytes);
     if (entry !== undefined && this.#tracksAccess) this.#noteAccess(loc.file);
     return entry?.value;
   }
