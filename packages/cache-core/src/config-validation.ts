@@ -56,6 +56,11 @@ export const rules = {
       (!options.nonEmpty || v.length > 0)
         ? undefined
         : `must be an array of${options.nonEmpty ? ' at least one' : ''} non-empty strings`,
+  /** A password or token: a non-empty string; its value never appears in the message. */
+  secret: (): FieldRule => (v) =>
+    typeof v === 'string' && v.length > 0
+      ? undefined
+      : `must be a non-empty string (got a ${v === null ? 'null' : typeof v}; the value is not shown)`,
   /** Anything (checked by the backend itself). */
   any: (): FieldRule => () => undefined,
   /** An object whose own fields follow `schema`. */

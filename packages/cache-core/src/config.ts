@@ -67,7 +67,10 @@ export interface MemcachedCacheConfig extends BaseCacheConfig {
   servers: readonly string[];
   username?: string | undefined;
   password?: string | undefined;
+  /** Re-tries of idempotent requests (get, set, getMany, ping) after a network error. */
   retries?: number | undefined;
+  /** How long a namespace's generation token is cached locally, in ms (0: read it every time). */
+  generationCacheMs?: number | undefined;
 }
 
 /** A cache served by another process. */
