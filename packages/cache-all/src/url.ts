@@ -18,6 +18,7 @@ const PARAM_TYPES: Readonly<Record<string, 'number' | 'boolean' | 'string'>> = {
   database: 'number',
   tls: 'boolean',
   retries: 'number',
+  generationCacheMs: 'number',
   token: 'string',
 };
 

@@ -130,6 +130,8 @@ export interface ManagedServerSpec {
   args: string[];
   port: number;
   cwd?: string;
+  /** Environment of the server process (default: this process's). */
+  env?: NodeJS.ProcessEnv;
   /** True once the server answers on its port. */
   isReady: () => Promise<boolean>;
   readyTimeoutMs?: number;
@@ -144,6 +146,7 @@ export async function startManagedServer(spec: ManagedServerSpec): Promise<Serve
     output = '';
     const proc = spawn(spec.binary, spec.args, {
       cwd: spec.cwd,
+      env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
