@@ -49,14 +49,18 @@ function subjects(): Subject[] {
   return [
     {
       name: 'raw writeFile/readFile',
-      open: async (d) => void (dir = d),
+      open: async (d) => {
+        dir = d;
+      },
       set: (k) => rawWrite(hashedPath(dir, k), value, false),
       get: (k) => readFile(hashedPath(dir, k)),
       close: async () => {},
     },
     {
       name: 'raw temp+rename',
-      open: async (d) => void (dir = d),
+      open: async (d) => {
+        dir = d;
+      },
       set: (k) => rawWrite(hashedPath(dir, k), value, true),
       get: (k) => readFile(hashedPath(dir, k)),
       close: async () => {},
@@ -72,7 +76,9 @@ function subjects(): Subject[] {
     },
     {
       name: 'cacache',
-      open: async (d) => void (dir = d),
+      open: async (d) => {
+        dir = d;
+      },
       set: async (k) => {
         await cacache.put(dir, k, value);
       },
