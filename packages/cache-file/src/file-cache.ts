@@ -152,7 +152,9 @@ export class FileCache extends BaseCache {
     // The fast path (a live entry of this key) stays synchronous; #judge handles the rest.
     const decoded = decodeEntry(bytes);
     const entry =
-      decoded.kind === 'entry' && decoded.expiresAtMs > Date.now() && decoded.key.equals(loc.keyBytes)
+      decoded.kind === 'entry' &&
+      decoded.expiresAtMs > Date.now() &&
+      decoded.key.equals(loc.keyBytes)
         ? decoded
         : await this.#judge(loc, bytes);
     if (entry !== undefined && this.#tracksAccess) this.#noteAccess(loc.file);
