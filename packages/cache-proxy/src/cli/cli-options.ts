@@ -22,6 +22,7 @@ Serves an in-memory PyWatt cache to other processes (protocol: PROTOCOL.md).
   --socket PATH          listen on a Unix socket (created with mode 0600)
   --port N               listen on TCP (loopback only)
   --host HOST            TCP host (default 127.0.0.1; must be loopback)
+  --ipc                  also serve the parent over the IPC channel (when started with fork())
   --tokens-file FILE     JSON [{"token": "...", "namespace": "..."}] or lines "namespace token"
   --config FILE          JSON { "listen": [...], "tokensFile": "...", "memory": {...}, "server": {...} }
   --max-items N          memory backend bound (entries)
@@ -92,6 +93,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
       policy: { type: 'string' },
       'default-ttl-ms': { type: 'string' },
       help: { type: 'boolean' },
+      ipc: { type: 'boolean' },
     },
     strict: true,
   });
@@ -103,6 +105,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
   if (values.socket !== undefined) listen.push({ socketPath: values.socket });
   const port = integer(values.port, '--port');
   if (port !== undefined) listen.push({ host: values.host ?? '127.0.0.1', port });
+  if (values.ipc === true) {
+    if (process.send === undefined)
+      fail('--ipc needs a parent that started this process with fork()');
+    listen.push({ ipc: process });
+  }
   if (listen.length === 0) fail('give --socket PATH or --port N (or "listen" in --config)');
 
   const tokensFile =

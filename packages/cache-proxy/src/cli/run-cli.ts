@@ -56,14 +56,22 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(
       `${new Date().toISOString()} listening ${where.join(' ')} backend=${cache.type} tokens=${options.tokens.length}`,
     );
+    const overIpc = options.listen.some((t) => 'ipc' in t);
+    let onDisconnect: (() => void) | undefined;
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
+      // Served over IPC, the parent's exit is the signal to stop.
+      onDisconnect = () => resolve('parent disconnected');
+      if (overIpc) process.once('disconnect', onDisconnect);
     });
+    // A 'disconnect' listener keeps the IPC channel (and so this process) alive.
+    if (onDisconnect !== undefined) process.off('disconnect', onDisconnect);
     console.log(`${new Date().toISOString()} ${signal}: draining`);
     await server.close();
     await cache.close();
     console.log(`${new Date().toISOString()} stopped`);
+    if (overIpc && process.connected) process.disconnect();
     return 0;
   } catch (error) {
     await cache?.close();

@@ -1,0 +1,129 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { CacheService } from '@pywatt/cache-core';
+import { createMemoryCache } from '@pywatt/cache-memory';
+import { createProxyCache } from '@pywatt/cache-proxy';
+import {
+  freePort,
+  makeTempDir,
+  probe,
+  requireBinary,
+  startManagedServer,
+} from '@pywatt/test-servers/process';
+import { Redis } from 'ioredis';
+import { compare, withConcurrency } from '../harness.js';
+
+const OPS = 20_000;
+const IN_FLIGHT = 1000;
+const KEYS = 1000;
+const TOKEN = 'bench-token-0123456789abcdef';
+const value = Buffer.alloc(100, 7);
+const keys = Array.from({ length: KEYS }, (_, i) => `key:${i}`);
+
+/** Half gets, half sets of 100-byte values over 1000 keys, 1000 requests in flight. */
+const workload =
+  (get: (k: string) => Promise<unknown>, set: (k: string) => Promise<unknown>) => () =>
+    withConcurrency(OPS, IN_FLIGHT, (i) =>
+      i % 2 === 0 ? set(keys[i % KEYS]!) : get(keys[(i * 7) % KEYS]!),
+    );
+
+const viaCache = (cache: CacheService) =>
+  workload(
+    (k) => cache.get(k),
+    (k) => cache.set(k, value),
+  );
+
+/**
+ * The memory backend called directly, through the proxy (server in another
+ * process: pywatt-cache-server) over a Unix socket, TCP and IPC, and raw
+ * ioredis (auto-pipelined) against a local redis-server as the reference.
+ */
+export default async function run(): Promise<void> {
+  const dir = makeTempDir('bench-proxy');
+  const socketPath = join(dir.path, 'cache.sock');
+  const port = await freePort();
+  const redisPort = await freePort();
+  const cli = join(
+    dirname(createRequire(import.meta.url).resolve('@pywatt/cache-proxy/package.json')),
+    'dist',
+    'cli.js',
+  );
+  let server: ChildProcess | undefined;
+  const redisServer = await startManagedServer({
+    name: 'redis-server',
+    binary: requireBinary('redis-server', 'redis-server'),
+    args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    port: redisPort,
+    isReady: async () => (await probe(redisPort, 'PING\r\n'))?.startsWith('+PONG') ?? false,
+  });
+  const opened: CacheService[] = [];
+  let redis: Redis | undefined;
+  try {
+    server = fork(cli, ['--socket', socketPath, '--port', String(port), '--ipc'], {
+      env: {
+        ...process.env,
+        PYWATT_CACHE_TOKENS: JSON.stringify([{ token: TOKEN, namespace: 'bench' }]),
+      },
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    server.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    while (!out.includes('listening')) {
+      if (server.exitCode !== null) throw new Error(`pywatt-cache-server exited: ${out}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const open = async (make: () => Promise<CacheService>) => {
+      const cache = await make();
+      opened.push(cache);
+      return cache;
+    };
+    const memory = await open(() => createMemoryCache({}));
+    const unix = await open(() => createProxyCache({ transport: { socketPath }, token: TOKEN }));
+    const tcp = await open(() =>
+      createProxyCache({ transport: { host: '127.0.0.1', port }, token: TOKEN }),
+    );
+    const ipc = await open(() =>
+      createProxyCache({ transport: 'ipc', channel: server, token: TOKEN }),
+    );
+    redis = new Redis({
+      host: '127.0.0.1',
+      port: redisPort,
+      enableAutoPipelining: true,
+      lazyConnect: false,
+    });
+    await redis.ping();
+    const r = redis;
+    await compare(
+      `get/set 100 B, ${IN_FLIGHT} in flight (${OPS / 1000}k ops)`,
+      [
+        { name: 'memory direct', round: viaCache(memory) },
+        { name: 'proxy unix socket', round: viaCache(unix) },
+        { name: 'proxy tcp', round: viaCache(tcp) },
+        { name: 'proxy ipc', round: viaCache(ipc) },
+        {
+          name: 'ioredis→redis-server',
+          round: workload(
+            (k) => r.getBuffer(k),
+            (k) => r.set(k, value, 'PX', 300_000),
+          ),
+        },
+      ],
+      { baseline: 'ioredis→redis-server', opsPerRound: OPS, rounds: 7 },
+    );
+  } finally {
+    await Promise.all(opened.map((c) => c.close()));
+    redis?.disconnect();
+    if (server !== undefined && server.exitCode === null) {
+      const exited = once(server, 'exit');
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await redisServer.stop();
+    dir.remove();
+  }
+}
