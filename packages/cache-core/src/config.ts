@@ -32,8 +32,11 @@ export interface FileCacheConfig extends BaseCacheConfig {
   type: 'file';
   /** The directory that holds the entries; created when missing. */
   directory: string;
+  /** Most entries kept; the sweep evicts the least recently used above it. */
   maxItems?: number | undefined;
+  /** Most bytes kept (entry files); the sweep evicts the least recently used above it. */
   maxSizeBytes?: number | undefined;
+  /** How often expired entries, orphaned temp files and excess entries are swept, in ms. */
   sweepIntervalMs?: number | undefined;
   /** A per-key file lock older than this many ms is taken as abandoned. */
   lockStaleMs?: number | undefined;
