@@ -24,17 +24,29 @@ export function log(message) {
 export function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', ...options });
   if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
 }
 
 export function which(command) {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/usr/local/bin'];
-  return dirs.filter((dir) => dir !== "").map((dir) => join(dir, command)).find((path) => existsSync(path));
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter),
+    '/usr/sbin',
+    '/usr/bin',
+    '/usr/local/bin',
+  ];
+  return dirs
+    .filter((dir) => dir !== '')
+    .map((dir) => join(dir, command))
+    .find((path) => existsSync(path));
 }
 
 function pnpmVersion() {
   try {
-    return execFileSync('pnpm', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('pnpm', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -48,14 +60,18 @@ export function ensurePnpm() {
   try {
     run('npm', ['install', '--global', '--save-exact', `pnpm@${PNPM_VERSION}`]);
   } catch (error) {
-    console.error(`Could not install pnpm globally (${error.message}). Install it yourself: npm install -g pnpm@${PNPM_VERSION}`);
+    console.error(
+      `Could not install pnpm globally (${error.message}). Install it yourself: npm install -g pnpm@${PNPM_VERSION}`,
+    );
     process.exit(1);
   }
 }
 
 /** Installs the Debian packages of missing servers when root; otherwise says what to install. */
 export function ensureServers() {
-  const missing = SERVER_BINARIES.filter(([binary]) => which(binary) === undefined).map(([, pkg]) => pkg);
+  const missing = SERVER_BINARIES.filter(([binary]) => which(binary) === undefined).map(
+    ([, pkg]) => pkg,
+  );
   if (missing.length === 0) return;
   const packages = [...new Set([...missing, 'libsasl2-modules'])];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -24,7 +24,10 @@ function step(name, command, args, options = {}) {
 
 function hasTests(dir) {
   const testDir = join(dir, 'test');
-  return existsSync(testDir) && readdirSync(testDir, { recursive: true }).some((f) => String(f).endsWith('.test.ts'));
+  return (
+    existsSync(testDir) &&
+    readdirSync(testDir, { recursive: true }).some((f) => String(f).endsWith('.test.ts'))
+  );
 }
 
 ensurePnpm();
@@ -33,7 +36,13 @@ ensureDependencies();
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 
-const built = step('build and typecheck every package', 'pnpm', ['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']);
+const built = step('build and typecheck every package', 'pnpm', [
+  'turbo',
+  'run',
+  'build',
+  'typecheck',
+  '--output-logs=errors-only',
+]);
 step('lint: biome, publint, attw', 'pnpm', ['lint']);
 
 if (built) {
@@ -42,10 +51,15 @@ if (built) {
     const dir = join(root, 'packages', name);
     if (!hasTests(dir)) continue;
     const output = join(resultsDir, `${name}.json`);
-    const ok = step(`tests of ${name}`, vitest, ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${output}`], {
-      cwd: dir,
-      timeout: 20 * 60_000,
-    });
+    const ok = step(
+      `tests of ${name}`,
+      vitest,
+      ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${output}`],
+      {
+        cwd: dir,
+        timeout: 20 * 60_000,
+      },
+    );
     if (!existsSync(output)) {
       failed++;
       if (ok) failures.push(`tests of ${name} wrote no results`);
@@ -54,13 +68,21 @@ if (built) {
     const report = JSON.parse(readFileSync(output, 'utf8'));
     passed += report.numPassedTests;
     failed += report.numFailedTests;
-    console.log(`[tests] ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
-    if (report.numPendingTests + report.numTodoTests > 0) failures.push(`${name} has skipped or todo tests`);
+    console.log(
+      `[tests] ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
+    );
+    if (report.numPendingTests + report.numTodoTests > 0)
+      failures.push(`${name} has skipped or todo tests`);
   }
 
   for (const name of readdirSync(join(root, 'examples')).sort()) {
     if (!existsSync(join(root, 'examples', name, 'index.ts'))) continue;
-    const ok = step(`example ${name}`, 'pnpm', ['--silent', '--filter', `@example/${name}`, 'start'], { timeout: 3 * 60_000 });
+    const ok = step(
+      `example ${name}`,
+      'pnpm',
+      ['--silent', '--filter', `@example/${name}`, 'start'],
+      { timeout: 3 * 60_000 },
+    );
     if (ok) passed++;
     else failed++;
   }

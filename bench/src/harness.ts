@@ -37,7 +37,11 @@ function median(values: number[]): number {
  * rotating who goes first) so drift in machine load hits everyone alike, then
  * prints medians and the throughput ratio of each to the baseline.
  */
-export async function compare(title: string, contenders: Contender[], options: ComparisonOptions): Promise<ComparisonRow[]> {
+export async function compare(
+  title: string,
+  contenders: Contender[],
+  options: ComparisonOptions,
+): Promise<ComparisonRow[]> {
   const rounds = options.rounds ?? 7;
   const warmup = options.warmupRounds ?? 1;
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
@@ -64,10 +68,19 @@ export async function compare(title: string, contenders: Contender[], options: C
 }
 
 /** Prints rows as an aligned table with the ratio to the baseline. */
-export function printTable(title: string, rows: ComparisonRow[], baseline: string, rounds: number): void {
-  console.log(`\n## ${title}  (median of ${rounds} interleaved rounds; ratio = ops/s ÷ ${baseline})`);
+export function printTable(
+  title: string,
+  rows: ComparisonRow[],
+  baseline: string,
+  rounds: number,
+): void {
+  console.log(
+    `\n## ${title}  (median of ${rounds} interleaved rounds; ratio = ops/s ÷ ${baseline})`,
+  );
   const width = Math.max(...rows.map((r) => r.name.length), 10);
-  console.log(`${'contender'.padEnd(width)}  ${'median ms'.padStart(10)}  ${'ops/s'.padStart(12)}  ${'ratio'.padStart(6)}`);
+  console.log(
+    `${'contender'.padEnd(width)}  ${'median ms'.padStart(10)}  ${'ops/s'.padStart(12)}  ${'ratio'.padStart(6)}`,
+  );
   for (const row of rows) {
     console.log(
       `${row.name.padEnd(width)}  ${row.medianMs.toFixed(2).padStart(10)}  ${Math.round(row.opsPerSec).toLocaleString('en-US').padStart(12)}  ${row.ratio.toFixed(2).padStart(6)}×`,
@@ -76,7 +89,11 @@ export function printTable(title: string, rows: ComparisonRow[], baseline: strin
 }
 
 /** Runs `count` calls of `op` with at most `inFlight` outstanding at once. */
-export async function withConcurrency(count: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<void> {
+export async function withConcurrency(
+  count: number,
+  inFlight: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {

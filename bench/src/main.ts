@@ -11,7 +11,9 @@ const available = readdirSync(suitesDir)
 const requested = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = requested.filter((r) => !available.includes(r));
 if (unknown.length > 0) {
-  console.error(`unknown bench suite(s): ${unknown.join(', ')}; available: ${available.join(', ')}`);
+  console.error(
+    `unknown bench suite(s): ${unknown.join(', ')}; available: ${available.join(', ')}`,
+  );
   process.exit(2);
 }
 for (const name of requested.length > 0 ? requested : available) {
