@@ -45,17 +45,6 @@ export async function createProxyCache(config: ProxyCacheOptions): Promise<Proxy
       { operation: 'create', backend: 'proxy' },
     );
   }
-  if (
-    valid.transport === 'ipc' &&
-    valid.channel === undefined &&
-    process.env.NODE_CHANNEL_SERIALIZATION_MODE !== 'advanced'
-  ) {
-    throw new CacheError(
-      'CONFIGURATION',
-      "proxy cache config: this process's IPC channel uses JSON; the parent must fork it with { serialization: 'advanced' } so values travel as bytes",
-      { operation: 'create', backend: 'proxy' },
-    );
-  }
   const cache = new ProxyCacheService({ ...valid, token });
   try {
     await cache.ping();

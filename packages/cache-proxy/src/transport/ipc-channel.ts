@@ -34,6 +34,8 @@ export interface IpcEnvelope {
   c: number;
   d?: Uint8Array;
   end?: true;
+  /** Why the sender closed, with `end`. */
+  reason?: string;
 }
 
 /** Returns the envelope when `message` is one of ours, else undefined. */
@@ -96,15 +98,17 @@ export function ipcTransport(
     resume() {},
     deliver(envelope) {
       if (closed) return;
-      if (envelope.end === true) return finish();
+      if (envelope.end === true) {
+        finish(typeof envelope.reason === 'string' ? new Error(envelope.reason) : undefined);
+        return;
+      }
       const bytes = envelopeBytes(envelope);
       if (bytes === undefined) {
-        sendIpc(channel, { c: id, end: true });
-        return finish(
-          new Error(
-            "IPC message did not carry bytes: fork the child with { serialization: 'advanced' }",
-          ),
-        );
+        const reason =
+          "IPC messages arrive without their bytes: the channel uses JSON; fork the child with { serialization: 'advanced' }";
+        sendIpc(channel, { c: id, end: true, reason });
+        finish(new Error(reason));
+        return;
       }
       handlers.onData(bytes);
     },
