@@ -19,6 +19,7 @@ beforeAll(async () => {
     maxInFlight: 2,
     maxFrameBytes: 65536,
     slowMs: 30,
+    idleTimeoutMs: 300,
   });
 }, 20_000);
 afterAll(async () => {
@@ -55,6 +56,19 @@ describe('limits', () => {
     ).toHaveLength(3);
     expect(answers.filter((f) => f.kind === FrameKind.RESULT)).toHaveLength(2);
   });
+
+  it('closes an authenticated connection that stays idle, and the client reconnects on its next call', async () => {
+    const w = new Writer();
+    writeHello(w, 1, TOKENS.alpha, undefined);
+    const seen = await rawExchange(socketPath, [w.take()], 10_000);
+    expect(seen.closedByServer).toBe(true);
+    expect(seen.frames.map((f) => f.kind)).toEqual([FrameKind.WELCOME]);
+    const cache = await createProxyCache({ transport: { socketPath }, token: TOKENS.alpha });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await cache.set('after-idle', Buffer.from('ok'));
+    expect(Buffer.from((await cache.get('after-idle'))!).toString()).toBe('ok');
+    await cache.close();
+  }, 15_000);
 
   it('rejects a request over maxFrameBytes with VALUE_TOO_LARGE and keeps the connection', async () => {
     const cache = await createProxyCache({ transport: { socketPath }, token: TOKENS.alpha });

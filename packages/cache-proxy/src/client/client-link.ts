@@ -1,5 +1,3 @@
-import { randomInt } from 'node:crypto';
-import { createConnection } from 'node:net';
 import {
   CacheError,
   type CacheErrorCode,
@@ -17,9 +15,9 @@ import {
   writeRequest,
 } from '../protocol/messages.js';
 import type { WireValue } from '../protocol/values.js';
-import { channelOpen, type IpcChannel, ipcTransport, unwrapIpc } from '../transport/ipc-channel.js';
-import { socketTransport } from '../transport/socket-transport.js';
+import type { IpcChannel } from '../transport/ipc-channel.js';
 import type { Transport, TransportHandlers } from '../transport/transport.js';
+import { openClientTransport } from './open-transport.js';
 
 /** Where and how a client connects. */
 export interface LinkOptions {
@@ -256,39 +254,17 @@ export class ClientLink {
   }
 
   #open(handlers: TransportHandlers): Transport {
-    const t = this.#o.transport;
-    if (t !== 'ipc') {
-      const socket =
-        'socketPath' in t
-          ? createConnection({ path: t.socketPath })
-          : createConnection({ host: t.host, port: t.port });
-      socket.setNoDelay(true);
-      return socketTransport(socket, this.where, handlers);
-    }
-    const channel: IpcChannel = this.#o.channel ?? process;
-    if (!channelOpen(channel)) {
-      throw new CacheError(
-        'CONNECTION',
-        'this process has no open IPC channel; the server must fork it (child_process.fork) or pass its ChildProcess as channel',
-        { backend: 'proxy' },
-      );
-    }
     this.#detachIpc?.();
-    const id = randomInt(1, 2 ** 47);
-    const route = ipcTransport(channel, id, handlers);
-    const onMessage = (message: unknown) => {
-      const envelope = unwrapIpc(message);
-      if (envelope !== undefined && envelope.c === id) route.deliver(envelope);
-    };
-    const onDisconnect = () => route.closeFromPeer(new Error('IPC channel disconnected'));
-    channel.on('message', onMessage);
-    channel.on('disconnect', onDisconnect);
-    this.#detachIpc = () => {
-      channel.off('message', onMessage);
-      channel.off('disconnect', onDisconnect);
-      this.#detachIpc = undefined;
-    };
-    return route;
+    const opened = openClientTransport(this.#o.transport, this.#o.channel, this.where, handlers);
+    const detach = opened.detach;
+    this.#detachIpc =
+      detach === undefined
+        ? undefined
+        : () => {
+            detach();
+            this.#detachIpc = undefined;
+          };
+    return opened.transport;
   }
 
   #onFrame(frame: Frame): void {
