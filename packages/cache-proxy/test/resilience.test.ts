@@ -70,6 +70,25 @@ describe('timeouts', () => {
 });
 
 describe('server restart under load', () => {
+  it('fails a write in flight when the server dies with CONNECTION and never re-sends it', async () => {
+    const socketPath = `${dir.path}/resend.sock`;
+    const first = await serve(socketPath, { slowMs: 2000 });
+    const cache = await client(socketPath, 5000);
+    // The slow increment is running on the server (it delays before touching the key) when the server dies.
+    const running = cache.increment('slow:n').catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await first.kill();
+    const error = await running;
+    expect(CacheError.is(error, 'CONNECTION'), String(error)).toBe(true);
+    expect((error as CacheError).retryable).toBe(true);
+    await serve(socketPath);
+    expect(
+      await cache.get('slow:n'),
+      'the increment was not replayed on the new server',
+    ).toBeUndefined();
+    expect(await cache.increment('slow:n')).toBe(1);
+  }, 20_000);
+
   it('settles every request once with a value or a typed error, and reconnects', async () => {
     const socketPath = `${dir.path}/restart.sock`;
     const first = await serve(socketPath);
