@@ -8,8 +8,10 @@ import type { ListenTarget } from '../server/cache-server.js';
 export interface CliOptions {
   listen: ListenTarget[];
   tokens: TokenGrant[];
-  /** Options for createMemoryCache. */
+  /** Options for createMemoryCache (when no `url` is given). */
   memory: Record<string, unknown>;
+  /** A backend URL for @pywatt/cache-all's createCacheService (any backend). */
+  url?: string;
   /** Server limits (maxFrameBytes, maxInFlight, ...). */
   server: Record<string, unknown>;
 }
@@ -17,14 +19,17 @@ export interface CliOptions {
 /** The usage text. */
 export const USAGE = `Usage: pywatt-cache-server [options]
 
-Serves an in-memory PyWatt cache to other processes (protocol: PROTOCOL.md).
+Serves a PyWatt cache to other processes (protocol: PROTOCOL.md): the memory
+backend by default, or any backend by URL (needs @pywatt/cache-all and that
+backend installed where the command runs).
 
   --socket PATH          listen on a Unix socket (created with mode 0600)
   --port N               listen on TCP (loopback only)
   --host HOST            TCP host (default 127.0.0.1; must be loopback)
   --ipc                  also serve the parent over the IPC channel (when started with fork())
   --tokens-file FILE     JSON [{"token": "...", "namespace": "..."}] or lines "namespace token"
-  --config FILE          JSON { "listen": [...], "tokensFile": "...", "memory": {...}, "server": {...} }
+  --url URL              serve this backend instead, e.g. redis://127.0.0.1:6379 or file:///var/cache/app
+  --config FILE          JSON { "listen": [...], "tokensFile": "...", "url": "...", "memory": {...}, "server": {...} }
   --max-items N          memory backend bound (entries)
   --max-size-bytes N     memory backend bound (bytes)
   --policy P             lru | fifo | mru | lfu | none
@@ -88,6 +93,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
       host: { type: 'string' },
       'tokens-file': { type: 'string' },
       config: { type: 'string' },
+      url: { type: 'string' },
       'max-items': { type: 'string' },
       'max-size-bytes': { type: 'string' },
       policy: { type: 'string' },
@@ -137,10 +143,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
   set('maxSizeBytes', integer(values['max-size-bytes'], '--max-size-bytes'));
   set('policy', values.policy);
   set('defaultTtlMs', integer(values['default-ttl-ms'], '--default-ttl-ms'));
+  const url = values.url ?? (typeof file.url === 'string' ? file.url : undefined);
+  if (url !== undefined && Object.keys(memory).length > 0)
+    fail('--url and the memory options (--max-items, --policy, ..., "memory") exclude each other');
   return {
     listen,
     tokens,
     memory,
+    ...(url === undefined ? {} : { url }),
     server: { ...((file.server as Record<string, unknown> | undefined) ?? {}) },
   };
 }

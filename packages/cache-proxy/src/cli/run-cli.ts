@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CacheError, type CacheService, describeError } from '@pywatt/cache-core';
 import { startCacheServer } from '../server/cache-server.js';
 import type { ConnectionEvent } from '../server/connection.js';
@@ -26,6 +29,32 @@ async function loadMemoryBackend(options: Record<string, unknown>): Promise<Cach
   return mod.createMemoryCache(options);
 }
 
+/**
+ * Creates the backend of `url` through @pywatt/cache-all, looked up from the working
+ * directory first (where the user installed it beside the backend), then beside this package.
+ */
+async function loadBackendByUrl(url: string): Promise<CacheService> {
+  let specifier = '@pywatt/cache-all';
+  try {
+    specifier = pathToFileURL(
+      createRequire(join(process.cwd(), 'noop.js')).resolve('@pywatt/cache-all'),
+    ).href;
+  } catch {
+    // not installed in the working directory: try the plain name
+  }
+  let mod: { createCacheService: (url: string) => Promise<CacheService> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch (error) {
+    throw new CacheError(
+      'BACKEND_NOT_INSTALLED',
+      `--url needs @pywatt/cache-all and the backend's package installed where the command runs: npm install @pywatt/cache-all @pywatt/cache-<backend> (${describeError(error)})`,
+      { operation: 'cli', backend: 'proxy', cause: error },
+    );
+  }
+  return mod.createCacheService(url);
+}
+
 /** Runs the command: serves until SIGTERM/SIGINT. Resolves with the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   let options: ReturnType<typeof parseCli>;
@@ -42,7 +71,10 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   let cache: CacheService | undefined;
   try {
-    cache = await loadMemoryBackend(options.memory);
+    cache =
+      options.url === undefined
+        ? await loadMemoryBackend(options.memory)
+        : await loadBackendByUrl(options.url);
     const server = await startCacheServer({
       ...options.server,
       cache,
