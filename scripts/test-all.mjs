@@ -44,6 +44,7 @@ const built = step('build and typecheck every package', 'pnpm', [
   '--output-logs=errors-only',
 ]);
 step('lint: biome, publint, attw', 'pnpm', ['lint']);
+step('changesets: every release note parses', 'pnpm', ['changeset', 'status']);
 
 if (built) {
   const vitest = join(root, 'node_modules', '.bin', 'vitest');
