@@ -1,6 +1,7 @@
 // A runnable tour of @pywatt/cache-redis: starts its own throwaway redis-server,
 // uses the cache, prints what happened and exits.
 import { CacheError } from '@pywatt/cache-core';
+import { CacheAside } from '@pywatt/cache-patterns';
 import { createRedisCache } from '@pywatt/cache-redis';
 import { requireBinary } from '@pywatt/test-servers/process';
 import { startRedis } from '@pywatt/test-servers/redis';
@@ -41,6 +42,22 @@ try {
     await cache.lock('report', 5_000),
   );
   console.log('unlock with the token →', await cache.unlock('report', token as string));
+
+  // Composed by hand: a backend package plus a pattern, no meta-package.
+  let loads = 0;
+  const users = new CacheAside<{ id: number; name: string }>(cache, {
+    ttlMs: 30_000,
+    lockTtlMs: 2_000,
+  });
+  const loadUser = async () => {
+    loads++;
+    await new Promise((done) => setTimeout(done, 50)); // a slow database
+    return { id: 7, name: 'Grace' };
+  };
+  const burst = await Promise.all(Array.from({ length: 20 }, () => users.get('user:7', loadUser)));
+  console.log(
+    `cache-aside: 20 concurrent reads of user:7 → ${burst[0]?.name}, loader ran ${loads} time(s)`,
+  );
 
   await cache.setString('greeting', 'hello');
   try {

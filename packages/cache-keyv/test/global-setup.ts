@@ -1,5 +1,8 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join, resolve } from 'node:path';
 import { startMemcached } from '@pywatt/test-servers/memcached';
-import type { ServerHandle } from '@pywatt/test-servers/process';
+import { makeTempDir, type ServerHandle } from '@pywatt/test-servers/process';
 import { startRedis } from '@pywatt/test-servers/redis';
 import type { TestProject } from 'vitest/node';
 
@@ -7,10 +10,37 @@ declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
     memcachedServer: string;
+    proxySocket: string;
+    proxyToken: string;
   }
 }
 
 let servers: ServerHandle[] = [];
+let proxy: ChildProcess | undefined;
+let proxyDir: { path: string; remove: () => void } | undefined;
+const PROXY_TOKEN = 'keyv-suite-token-0123456789';
+
+/** A pywatt-cache-server process serving a memory cache on a Unix socket. */
+async function startProxyServer(): Promise<string> {
+  proxyDir = makeTempDir('keyv-proxy');
+  const socketPath = join(proxyDir.path, 'cache.sock');
+  const cli = resolve(import.meta.dirname, '../../cache-proxy/dist/cli.js');
+  const child = spawn(process.execPath, [cli, '--socket', socketPath], {
+    env: { ...process.env, PYWATT_CACHE_TOKENS: `keyv ${PROXY_TOKEN}` },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  proxy = child;
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const deadline = Date.now() + 20_000;
+  while (!out.includes('listening')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`pywatt-cache-server did not start: ${out}`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  return socketPath;
+}
 
 /** One real redis-server and one memcached for every test file of this package. */
 export async function setup(project: TestProject): Promise<void> {
@@ -18,9 +48,17 @@ export async function setup(project: TestProject): Promise<void> {
   servers = [redis, memcached];
   project.provide('redisUrl', redis.url);
   project.provide('memcachedServer', `${memcached.host}:${memcached.port}`);
+  project.provide('proxySocket', await startProxyServer());
+  project.provide('proxyToken', PROXY_TOKEN);
 }
 
 export async function teardown(): Promise<void> {
   await Promise.all(servers.map((server) => server.stop()));
   servers = [];
+  if (proxy !== undefined && proxy.exitCode === null) {
+    const exited = once(proxy, 'exit');
+    proxy.kill('SIGTERM');
+    await exited;
+  }
+  proxyDir?.remove();
 }

@@ -3,6 +3,7 @@ import type { CacheService } from '@pywatt/cache-core';
 import { createFileCache } from '@pywatt/cache-file';
 import { createMemcachedCache } from '@pywatt/cache-memcached';
 import { createMemoryCache } from '@pywatt/cache-memory';
+import { createProxyCache } from '@pywatt/cache-proxy';
 import { createRedisCache } from '@pywatt/cache-redis';
 import { makeTempDir } from '@pywatt/test-servers/process';
 import Keyv from 'keyv';
@@ -35,6 +36,9 @@ afterAll(() => dir.remove());
 keyvSuiteOver('memory', () => createMemoryCache({ namespace }));
 keyvSuiteOver('file', () => createFileCache({ directory: dir.path, namespace }));
 keyvSuiteOver('redis', () => createRedisCache({ url: inject('redisUrl'), namespace }));
+keyvSuiteOver('proxy', () =>
+  createProxyCache({ transport: { socketPath: inject('proxySocket') }, token: inject('proxyToken'), namespace }),
+);
 keyvSuiteOver('memcached', () =>
   createMemcachedCache({ servers: [inject('memcachedServer')], namespace }),
 );
