@@ -1,4 +1,13 @@
-import { lstat, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tempPathFor } from './entry-paths.js';
 import { errnoCode } from './fs-errors.js';
@@ -18,13 +27,8 @@ export async function readEntryHead(
   file: string,
   headBytes: number,
 ): Promise<{ head: Buffer; sizeBytes: number; ino: number; mtimeMs: number } | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const handle = await openIfExists(file);
+  if (handle === undefined) return undefined;
   try {
     const stat = await handle.stat();
     const head = Buffer.allocUnsafe(Math.min(headBytes, stat.size));
@@ -57,9 +61,11 @@ export async function writeEntryAtomic(
   try {
     await writeTemp(temp, data, durable);
   } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
-    await mkdir(dirname(file), { recursive: true });
-    await writeTemp(temp, data, durable);
+    if (errnoCode(error) !== 'ENOENT') throw await discardTemp(temp, error);
+    await makeFolder(dirname(file));
+    await writeTemp(temp, data, durable).catch(async (retryError: unknown) => {
+      throw await discardTemp(temp, retryError);
+    });
   }
   try {
     beforeCommit?.();
@@ -69,6 +75,25 @@ export async function writeEntryAtomic(
     throw error;
   }
   if (durable) await syncDirectory(dirname(file));
+}
+
+/**
+ * `mkdir -p`, except that a failure reports its real cause: Node's recursive mkdir
+ * says ENOENT on a read-only file system, where a plain mkdir says EROFS.
+ */
+async function makeFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    await mkdir(folder); // throws EROFS/EACCES when that is the cause, ENOENT when the parent is gone
+  }
+}
+
+/** Removes a half-written temp file (a full disk must not stay full of our debris); returns `error`. */
+async function discardTemp(temp: string, error: unknown): Promise<unknown> {
+  await unlink(temp).catch(() => undefined);
+  return error;
 }
 
 async function writeTemp(temp: string, data: Uint8Array, durable: boolean): Promise<void> {
@@ -124,17 +149,22 @@ export async function removeIfSame(file: string, ino: number): Promise<boolean> 
 export async function readWithInode(
   file: string,
 ): Promise<{ bytes: Buffer; ino: number } | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const handle = await openIfExists(file);
+  if (handle === undefined) return undefined;
   try {
     const stat = await handle.stat();
     return { bytes: await handle.readFile(), ino: stat.ino };
   } finally {
     await handle.close();
+  }
+}
+
+/** Opens `file` for reading, or returns undefined when it does not exist. */
+async function openIfExists(file: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(file, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CacheError } from '@pywatt/cache-core';
 import { makeTempDir } from '@pywatt/test-servers/process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,7 +82,9 @@ describe('file-system failures', () => {
   it('maps a full disk (a real 64 KiB tmpfs) to CAPACITY_EXCEEDED, then works again once space is freed', async () => {
     const mount = tempDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount]);
-    cleanups.unshift(() => execFileSync('umount', ['-l', mount]));
+    cleanups.unshift(() => {
+      execFileSync('umount', ['-l', mount]);
+    });
     const cache = await createFileCache({ directory: mount });
     cleanups.unshift(() => cache.close());
     await cache.set('small', Buffer.from('v'));
@@ -101,7 +104,26 @@ describe('file-system failures', () => {
     expect((await cache.get('fits'))?.length, 'reads still work').toBe(16 * 1024);
   });
 
-  it('maps permission errors to UNAUTHORIZED with a message that says what to do (synthetic errno: root ignores modes)', () => {
+  it('maps a real permission error to UNAUTHORIZED, as a user without access to the directory', () => {
+    const parent = tempDir();
+    const directory = join(parent, 'cache');
+    const fixture = fileURLToPath(new URL('./fixtures/open-cache.ts', import.meta.url));
+    const isRoot = process.getuid?.() === 0;
+    // Root ignores file modes, so as root the child runs as `nobody` on a root-only (0700) folder;
+    // anyone else meets the same error on a folder with mode 000.
+    if (!isRoot) chmodSync(parent, 0o000);
+    cleanups.unshift(() => chmodSync(parent, 0o700));
+    const output = execFileSync(process.execPath, ['--import', 'tsx', fixture, directory], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+      ...(isRoot ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } } : {}),
+    });
+    const result = JSON.parse(output.trim().split('\n').at(-1) as string);
+    expect(result.code, output).toBe('UNAUTHORIZED');
+    expect(result.message).toMatch(/read and write access/);
+  });
+
+  it('maps permission errors to UNAUTHORIZED with a message that says what to do (each errno)', () => {
     for (const code of ['EACCES', 'EPERM']) {
       const error = mapFsError(
         Object.assign(new Error('denied'), { code }),
