@@ -2,32 +2,20 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  addToStoredInteger,
   type BackendStats,
   BaseCache,
   CacheError,
   type CacheError as CacheErrorType,
   CacheType,
-  LOCK_KEY_SPACE,
 } from '@pywatt/cache-core';
+import { AccessTracker } from './access-tracker.js';
+import { AtomicOperations } from './atomic-operations.js';
 import { scanDirectory } from './directory-scan.js';
-import {
-  type DecodedEntry,
-  decodeEntry,
-  decodeHead,
-  encodeEntry,
-  FIXED_HEADER_BYTES,
-  FLAG_INTERNAL,
-} from './entry-format.js';
-import {
-  readEntryFile,
-  readEntryHead,
-  readWithInode,
-  removeFile,
-  removeIfSame,
-  writeEntryAtomic,
-} from './entry-io.js';
-import { type EntryLocation, locate } from './entry-paths.js';
+import { decodeEntry, decodeHead, FIXED_HEADER_BYTES, FLAG_INTERNAL } from './entry-format.js';
+import { readEntryFile, readEntryHead, removeFile, removeIfSame } from './entry-io.js';
+import { judgeEntry } from './entry-judge.js';
+import { locate } from './entry-paths.js';
+import { expiryOf, writeEntry } from './entry-writer.js';
 import {
   DEFAULT_LOCK_STALE_MS,
   DEFAULT_SWEEP_INTERVAL_MS,
@@ -35,11 +23,8 @@ import {
   validateFileCacheConfig,
 } from './file-cache-config.js';
 import { mapFsError } from './fs-errors.js';
-import { type HeldKeyLock, withKeyLock } from './key-lock.js';
-import { type SweepReport, sweepDirectory } from './sweep.js';
-
-/** Reads remembered for LRU between sweeps, at most; older ones are dropped first. */
-const MAX_TRACKED_READS = 100_000;
+import type { SweepReport } from './sweep.js';
+import { SweepScheduler } from './sweep-scheduler.js';
 
 /**
  * A cache that keeps one file per entry in a local directory. Several
@@ -56,15 +41,10 @@ export class FileCache extends BaseCache {
   readonly directory: string;
   readonly #durable: boolean;
   readonly #lockStaleMs: number;
-  readonly #lockWaitMs: number;
-  readonly #maxItems: number;
-  readonly #maxSizeBytes: number;
   readonly #sweepIntervalMs: number;
-  readonly #accessTimes = new Map<string, number>();
-  #timer: NodeJS.Timeout | undefined;
-  #sweeping: Promise<SweepReport> | undefined;
-  #lastSweep: (SweepReport & { atMs: number }) | undefined;
-  #lastSweepError: string | undefined;
+  readonly #access: AccessTracker;
+  readonly #atomic: AtomicOperations;
+  readonly #sweeps: SweepScheduler;
 
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: FileCacheOptions) {
@@ -73,10 +53,27 @@ export class FileCache extends BaseCache {
     this.directory = resolve(valid.directory);
     this.#durable = valid.durable ?? false;
     this.#lockStaleMs = valid.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
-    this.#lockWaitMs = valid.operationTimeoutMs ?? Math.max(30_000, this.#lockStaleMs * 3);
-    this.#maxItems = valid.maxItems ?? Number.POSITIVE_INFINITY;
-    this.#maxSizeBytes = valid.maxSizeBytes ?? Number.POSITIVE_INFINITY;
+    const maxItems = valid.maxItems ?? Number.POSITIVE_INFINITY;
+    const maxSizeBytes = valid.maxSizeBytes ?? Number.POSITIVE_INFINITY;
     this.#sweepIntervalMs = valid.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    this.#access = new AccessTracker({ maxItems, maxSizeBytes });
+    this.#atomic = new AtomicOperations({
+      directory: this.directory,
+      durable: this.#durable,
+      lockStaleMs: this.#lockStaleMs,
+      lockWaitMs: valid.operationTimeoutMs ?? Math.max(30_000, this.#lockStaleMs * 3),
+      keyPrefix: this.keyPrefix,
+      counters: this.counters,
+    });
+    this.#sweeps = new SweepScheduler({
+      directory: this.directory,
+      maxItems,
+      maxSizeBytes,
+      intervalMs: this.#sweepIntervalMs,
+      accessTimes: this.#access.times,
+      counters: this.counters,
+      wrapError: (error) => this.wrapError(error, 'sweep'),
+    });
   }
 
   /**
@@ -86,10 +83,7 @@ export class FileCache extends BaseCache {
    */
   async open(): Promise<void> {
     await this.ping();
-    if (this.#timer === undefined && Number.isFinite(this.#sweepIntervalMs)) {
-      this.#timer = setInterval(() => void this.#sweepQuietly(), this.#sweepIntervalMs);
-      this.#timer.unref();
-    }
+    this.#sweeps.start(() => this.sweep());
   }
 
   /**
@@ -106,37 +100,7 @@ export class FileCache extends BaseCache {
         backend: this.type,
       });
     }
-    this.#sweeping ??= this.#runSweep().finally(() => {
-      this.#sweeping = undefined;
-    });
-    return this.#sweeping;
-  }
-
-  async #runSweep(): Promise<SweepReport> {
-    try {
-      const report = await sweepDirectory({
-        directory: this.directory,
-        maxItems: this.#maxItems,
-        maxSizeBytes: this.#maxSizeBytes,
-        accessTimes: this.#accessTimes,
-      });
-      this.counters.expirations += report.expired;
-      this.counters.evictions += report.evicted;
-      this.counters.errors += report.corrupt;
-      this.#lastSweep = { ...report, atMs: Date.now() };
-      this.#lastSweepError = undefined;
-      return report;
-    } catch (error) {
-      this.counters.errors++;
-      const wrapped = CacheError.is(error) ? error : this.wrapError(error, 'sweep');
-      this.#lastSweepError = wrapped.message;
-      throw wrapped;
-    }
-  }
-
-  async #sweepQuietly(): Promise<void> {
-    // A failed background sweep is counted in stats().errors and shown in stats().backend.
-    await this.sweep().catch(() => undefined);
+    return this.#sweeps.run();
   }
 
   protected override wrapError(error: unknown, operation: string): CacheErrorType {
@@ -149,15 +113,15 @@ export class FileCache extends BaseCache {
     const loc = locate(this.directory, fullKey);
     const bytes = await readEntryFile(loc.file);
     if (bytes === undefined) return undefined;
-    // The fast path (a live entry of this key) stays synchronous; #judge handles the rest.
+    // The fast path (a live entry of this key) stays synchronous; judgeEntry handles the rest.
     const decoded = decodeEntry(bytes);
     const entry =
       decoded.kind === 'entry' &&
       decoded.expiresAtMs > Date.now() &&
       decoded.key.equals(loc.keyBytes)
         ? decoded
-        : await this.#judge(loc, bytes);
-    if (entry !== undefined && this.#tracksAccess) this.#noteAccess(loc.file);
+        : await judgeEntry(loc, bytes, this.counters);
+    if (entry !== undefined && this.#access.enabled) this.#access.note(loc.file);
     return entry?.value;
   }
 
@@ -170,116 +134,28 @@ export class FileCache extends BaseCache {
     return head.key?.equals(loc.keyBytes) === true && head.expiresAtMs > Date.now();
   }
 
-  /** The live entry in `bytes`, or undefined; cleans up what is expired or corrupt. */
-  async #judge(
-    loc: EntryLocation,
-    bytes: Buffer,
-    locked = false,
-  ): Promise<DecodedEntry | undefined> {
-    const entry = decodeEntry(bytes);
-    if (entry.kind === 'newer-version') return undefined;
-    if (entry.kind === 'corrupt') {
-      this.counters.errors++;
-      await this.#removeBad(loc.file, bytes, locked);
-      return undefined;
-    }
-    if (!entry.key.equals(loc.keyBytes)) {
-      // Another key's (or a foreign) file at this hash: never hand out its data, never delete it.
-      this.counters.errors++;
-      return undefined;
-    }
-    if (entry.expiresAtMs <= Date.now()) {
-      this.counters.expirations++;
-      await this.#removeBad(loc.file, bytes, locked);
-      return undefined;
-    }
-    return entry;
-  }
-
-  /** Removes a judged file, unless another process replaced it meanwhile. */
-  async #removeBad(file: string, judged: Buffer, locked: boolean): Promise<void> {
-    if (locked) {
-      await removeFile(file);
-      return;
-    }
-    const now = await readWithInode(file);
-    if (now === undefined || !now.bytes.equals(judged)) return;
-    await removeIfSame(file, now.ino);
-  }
-
-  get #tracksAccess(): boolean {
-    return Number.isFinite(this.#maxItems) || Number.isFinite(this.#maxSizeBytes);
-  }
-
-  #noteAccess(file: string): void {
-    this.#accessTimes.delete(file);
-    if (this.#accessTimes.size >= MAX_TRACKED_READS) {
-      const oldest = this.#accessTimes.keys().next();
-      if (oldest.done !== true) this.#accessTimes.delete(oldest.value);
-    }
-    this.#accessTimes.set(file, Date.now());
-  }
-
   // ---- plain writes: one atomic rename each ----
 
   protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    await this.#write(locate(this.directory, fullKey), value, expiryOf(ttlMs));
+    await writeEntry(locate(this.directory, fullKey), value, expiryOf(ttlMs), this.#durable);
   }
 
   protected async _delete(fullKey: string): Promise<boolean> {
     const loc = locate(this.directory, fullKey);
     const bytes = await readEntryFile(loc.file);
     if (bytes === undefined) return false;
-    if ((await this.#judge(loc, bytes)) === undefined) return false;
+    if ((await judgeEntry(loc, bytes, this.counters)) === undefined) return false;
     return removeFile(loc.file);
   }
 
-  async #write(
-    loc: EntryLocation,
-    value: Uint8Array,
-    expiresAtMs: number,
-    options: { held?: HeldKeyLock; flags?: number } = {},
-  ): Promise<void> {
-    const data = encodeEntry(loc.keyBytes, value, expiresAtMs, options.flags);
-    await writeEntryAtomic(loc.file, data, this.#durable, options.held?.assertHeld);
-  }
-
   // ---- atomic operations: read and write under the key's file lock ----
-
-  async #locked<T>(
-    fullKey: string,
-    operation: string,
-    body: (loc: EntryLocation, current: DecodedEntry | undefined, held: HeldKeyLock) => Promise<T>,
-  ): Promise<T> {
-    const loc = locate(this.directory, fullKey);
-    const lockOptions = {
-      staleMs: this.#lockStaleMs,
-      waitMs: this.#lockWaitMs,
-      operation,
-      key: this.#displayKey(fullKey),
-    };
-    return withKeyLock(loc.file, lockOptions, async (held) => {
-      const bytes = await readEntryFile(loc.file);
-      const current = bytes === undefined ? undefined : await this.#judge(loc, bytes, true);
-      return body(loc, current, held);
-    });
-  }
-
-  #displayKey(fullKey: string): string {
-    const key = fullKey.slice(this.keyPrefix.length);
-    return key.startsWith(LOCK_KEY_SPACE) ? `lock ${key.slice(LOCK_KEY_SPACE.length)}` : key;
-  }
 
   protected async _setIfAbsent(
     fullKey: string,
     value: Uint8Array,
     ttlMs: number,
   ): Promise<boolean> {
-    return this.#locked(fullKey, 'setIfAbsent', async (loc, current, held) => {
-      if (current !== undefined) return false;
-      await this.#write(loc, value, expiryOf(ttlMs), { held });
-      return true;
-    });
+    return this.#atomic.setIfAbsent(fullKey, value, ttlMs);
   }
 
   protected async _getAndSet(
@@ -287,10 +163,7 @@ export class FileCache extends BaseCache {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<Uint8Array | undefined> {
-    return this.#locked(fullKey, 'getAndSet', async (loc, current, held) => {
-      await this.#write(loc, value, expiryOf(ttlMs), { held });
-      return current?.value;
-    });
+    return this.#atomic.getAndSet(fullKey, value, ttlMs);
   }
 
   protected async _increment(
@@ -299,42 +172,19 @@ export class FileCache extends BaseCache {
     newKeyTtlMs: number,
     key: string,
   ): Promise<number> {
-    return this.#locked(fullKey, 'increment', async (loc, current, held) => {
-      const next = addToStoredInteger(current?.value, delta, key, this.type);
-      const expiresAtMs = current?.expiresAtMs ?? expiryOf(newKeyTtlMs);
-      await this.#write(loc, Buffer.from(String(next), 'latin1'), expiresAtMs, { held });
-      return next;
-    });
+    return this.#atomic.increment(fullKey, delta, newKeyTtlMs, key);
   }
 
   protected async _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.#locked(lockKey, 'lock', async (loc, current, held) => {
-      if (current !== undefined) return false;
-      await this.#write(loc, Buffer.from(token, 'utf8'), expiryOf(ttlMs), {
-        held,
-        flags: FLAG_INTERNAL,
-      });
-      return true;
-    });
+    return this.#atomic.lock(lockKey, token, ttlMs);
   }
 
   protected async _unlock(lockKey: string, token: string): Promise<boolean> {
-    return this.#locked(lockKey, 'unlock', async (loc, current, held) => {
-      if (!holds(current, token)) return false;
-      held.assertHeld();
-      return removeFile(loc.file);
-    });
+    return this.#atomic.unlock(lockKey, token);
   }
 
   protected async _extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.#locked(lockKey, 'extendLock', async (loc, current, held) => {
-      if (!holds(current, token)) return false;
-      await this.#write(loc, Buffer.from(token, 'utf8'), expiryOf(ttlMs), {
-        held,
-        flags: FLAG_INTERNAL,
-      });
-      return true;
-    });
+    return this.#atomic.extendLock(lockKey, token, ttlMs);
   }
 
   // ---- the rest ----
@@ -355,19 +205,13 @@ export class FileCache extends BaseCache {
   }
 
   protected async _stats(): Promise<BackendStats> {
-    const last = this.#lastSweep;
     const backend: Record<string, string | number> = {
       directory: this.directory,
       durable: this.#durable ? 1 : 0,
       lockStaleMs: this.#lockStaleMs,
       sweepIntervalMs: this.#sweepIntervalMs,
     };
-    if (last !== undefined) {
-      backend.lastSweepAtMs = last.atMs;
-      backend.lastSweepItemCount = last.itemCount;
-      backend.lastSweepSizeBytes = last.sizeBytes;
-    }
-    if (this.#lastSweepError !== undefined) backend.lastSweepError = this.#lastSweepError;
+    this.#sweeps.describeInto(backend);
     return { itemCount: undefined, memoryUsedBytes: undefined, backend };
   }
 
@@ -378,16 +222,6 @@ export class FileCache extends BaseCache {
   }
 
   protected async _close(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#sweeping?.catch(() => undefined);
+    await this.#sweeps.stop();
   }
-}
-
-function expiryOf(ttlMs: number): number {
-  return ttlMs === Number.POSITIVE_INFINITY ? ttlMs : Date.now() + ttlMs;
-}
-
-function holds(current: DecodedEntry | undefined, token: string): boolean {
-  return current?.value.equals(Buffer.from(token, 'utf8')) === true;
 }
