@@ -1,23 +1,16 @@
-import {
-  CacheError,
-  type CacheErrorCode,
-  CacheErrorCode as Codes,
-  describeError,
-} from '@pywatt/cache-core';
+import { CacheError, type CacheErrorCode, describeError } from '@pywatt/cache-core';
 import { FrameKind, PROTOCOL_VERSION } from '../protocol/constants.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { FrameSink } from '../protocol/frame-sink.js';
-import {
-  type Frame,
-  readFrame,
-  type ServerInfo,
-  writeHello,
-  writeRequest,
-} from '../protocol/messages.js';
+import { type Frame, readFrame, type ServerInfo, writeHello } from '../protocol/messages.js';
 import type { WireValue } from '../protocol/values.js';
 import type { IpcChannel } from '../transport/ipc-channel.js';
 import type { Transport, TransportHandlers } from '../transport/transport.js';
+import { CallTable } from './call-table.js';
+import { knownCode, type LinkCall, linkError, settleCall } from './link-call.js';
 import { openClientTransport } from './open-transport.js';
+import { ReconnectBackoff } from './reconnect-backoff.js';
+import { CLIENT_MAX_FRAME_BYTES, frameRequest } from './request-framing.js';
 
 /** Where and how a client connects. */
 export interface LinkOptions {
@@ -29,20 +22,6 @@ export interface LinkOptions {
   connectTimeoutMs: number;
 }
 
-interface Call {
-  readonly op: string;
-  readonly code: number;
-  readonly args: WireValue[];
-  readonly resolve: (value: WireValue) => void;
-  readonly reject: (error: CacheError) => void;
-  timer: NodeJS.Timeout | undefined;
-  id: number;
-}
-
-const CLIENT_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
-const MAX_BACKOFF_MS = 2000;
-const KNOWN_CODES = new Set<string>(Object.values(Codes));
-
 /**
  * One multiplexed connection to a cache server: requests carry ids, answers
  * may come in any order, each request has its own deadline, and an answer
@@ -51,19 +30,20 @@ const KNOWN_CODES = new Set<string>(Object.values(Codes));
  * requests already sent fail with CONNECTION (they may or may not have run
  * and are never re-sent); requests not yet sent wait for the reconnection,
  * which is retried with exponential backoff while anything waits.
+ *
+ * The request table lives in {@link CallTable}, request encoding in
+ * {@link frameRequest} and the retry timing in {@link ReconnectBackoff}; this
+ * class runs the connection's life cycle and ties them together.
  */
 export class ClientLink {
   readonly #o: LinkOptions;
   readonly #sink = new FrameSink();
+  readonly #calls = new CallTable();
+  readonly #backoff = new ReconnectBackoff();
   #state: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
   #transport: Transport | undefined;
   #decoder = new FrameDecoder(CLIENT_MAX_FRAME_BYTES);
   #info: ServerInfo | undefined;
-  readonly #pending = new Map<number, Call>();
-  readonly #waiting = new Set<Call>();
-  #nextId = 1;
-  #attempt = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
   #lastProblem = 'not connected yet';
   #detachIpc: (() => void) | undefined;
@@ -92,15 +72,15 @@ export class ClientLink {
   /** Sends one request; resolves with the server's result or rejects with a CacheError. */
   call(op: string, code: number, args: WireValue[]): Promise<WireValue> {
     if (this.#state === 'closed')
-      return Promise.reject(this.#error('CLOSED', 'proxy cache is closed', op));
+      return Promise.reject(linkError('CLOSED', 'proxy cache is closed', op));
     return new Promise((resolve, reject) => {
-      const call: Call = { op, code, args, resolve, reject, timer: undefined, id: 0 };
+      const call: LinkCall = { op, code, args, resolve, reject, timer: undefined, id: 0 };
       call.timer = setTimeout(() => this.#expire(call), this.#o.operationTimeoutMs);
-      if (this.#state === 'ready' && this.#pending.size < (this.#info?.maxInFlight ?? 0))
+      if (this.#state === 'ready' && this.#calls.inFlight < (this.#info?.maxInFlight ?? 0))
         this.#send(call);
       else {
-        this.#waiting.add(call);
-        if (this.#state === 'idle' && this.#retryTimer === undefined) this.#connect();
+        this.#calls.wait(call);
+        if (this.#state === 'idle' && !this.#backoff.scheduled) this.#connect();
       }
     });
   }
@@ -109,15 +89,12 @@ export class ClientLink {
   close(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    clearTimeout(this.#retryTimer);
+    this.#backoff.cancel();
     clearTimeout(this.#connectTimer);
-    const all = [...this.#pending.values(), ...this.#waiting];
-    this.#pending.clear();
-    this.#waiting.clear();
-    for (const call of all)
-      this.#settle(
+    for (const call of this.#calls.drainAll())
+      settleCall(
         call,
-        this.#error('CLOSED', 'proxy cache was closed before the answer came', call.op),
+        linkError('CLOSED', 'proxy cache was closed before the answer came', call.op),
       );
     this.#sink.flush();
     this.#transport?.end();
@@ -125,62 +102,39 @@ export class ClientLink {
     this.#detachIpc?.();
   }
 
-  #send(call: Call): void {
-    do {
-      this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
-    } while (this.#pending.has(this.#nextId));
-    call.id = this.#nextId;
-    const w = this.#sink.writer;
-    const before = w.length;
-    let size: number;
-    try {
-      size = writeRequest(w, call.id, call.code, call.args);
-    } catch (error) {
-      this.#settle(
-        call,
-        this.#error('INTERNAL', `cannot encode ${call.op}: ${describeError(error)}`, call.op),
-      );
-      return;
-    }
+  #send(call: LinkCall): void {
+    this.#calls.assignId(call);
     const limit = this.#info?.maxFrameBytes ?? CLIENT_MAX_FRAME_BYTES;
-    if (size > limit) {
-      w.truncate(before);
-      this.#settle(
-        call,
-        this.#error(
-          'VALUE_TOO_LARGE',
-          `${call.op} request of ${size} bytes exceeds the server's maxFrameBytes (${limit}); store smaller values`,
-          call.op,
-        ),
-      );
+    const problem = frameRequest(this.#sink.writer, call, limit);
+    if (problem !== undefined) {
+      settleCall(call, problem);
       return;
     }
-    this.#pending.set(call.id, call);
+    this.#calls.track(call);
     this.#sink.flushSoon();
   }
 
   #pump(): void {
     const max = this.#info?.maxInFlight ?? 0;
-    for (const call of this.#waiting) {
-      if (this.#state !== 'ready' || this.#pending.size >= max) return;
-      this.#waiting.delete(call);
-      this.#send(call);
-    }
+    this.#calls.release(
+      () => this.#state === 'ready' && this.#calls.inFlight < max,
+      (call) => this.#send(call),
+    );
   }
 
-  #expire(call: Call): void {
+  #expire(call: LinkCall): void {
     call.timer = undefined;
-    if (this.#waiting.delete(call)) {
+    if (this.#calls.unwait(call)) {
       const connected = this.#state === 'ready';
-      this.#settle(
+      settleCall(
         call,
         connected
-          ? this.#error(
+          ? linkError(
               'TIMEOUT',
               `${call.op} waited ${this.#o.operationTimeoutMs} ms for a free request slot (server maxInFlight)`,
               call.op,
             )
-          : this.#error(
+          : linkError(
               'CONNECTION',
               `cache server at ${this.where} is unreachable (${this.#lastProblem}); is pywatt-cache-server running?`,
               call.op,
@@ -188,11 +142,10 @@ export class ClientLink {
       );
       return;
     }
-    if (this.#pending.get(call.id) === call) {
-      this.#pending.delete(call.id);
-      this.#settle(
+    if (this.#calls.forgetSent(call)) {
+      settleCall(
         call,
-        this.#error(
+        linkError(
           'TIMEOUT',
           `${call.op} got no answer within operationTimeoutMs (${this.#o.operationTimeoutMs} ms); it may still run on the server`,
           call.op,
@@ -200,17 +153,6 @@ export class ClientLink {
       );
       this.#pump();
     }
-  }
-
-  #settle(call: Call, outcome: CacheError | { value: WireValue }): void {
-    if (call.timer !== undefined) clearTimeout(call.timer);
-    call.timer = undefined;
-    if (outcome instanceof CacheError) call.reject(outcome);
-    else call.resolve(outcome.value);
-  }
-
-  #error(code: CacheErrorCode, message: string, operation: string): CacheError {
-    return new CacheError(code, message, { operation, backend: 'proxy' });
   }
 
   #connect(): void {
@@ -273,13 +215,13 @@ export class ClientLink {
         clearTimeout(this.#connectTimer);
         this.#info = frame.info;
         this.#state = 'ready';
-        this.#attempt = 0;
+        this.#backoff.reset();
         if (this.#handshakes++ > 0) this.reconnects++;
         this.#pump();
         return;
       }
       if (frame.kind === FrameKind.FATAL) {
-        const code = KNOWN_CODES.has(frame.code) ? (frame.code as CacheErrorCode) : 'PROTOCOL';
+        const code = knownCode(frame.code, 'PROTOCOL');
         this.#teardown();
         this.#failWaiting(code, frame.message, false);
         return;
@@ -288,17 +230,13 @@ export class ClientLink {
       return;
     }
     if (frame.kind === FrameKind.RESULT || frame.kind === FrameKind.ERROR) {
-      const call = this.#pending.get(frame.id);
+      const call = this.#calls.takeSent(frame.id);
       if (call === undefined) {
         this.lateResponsesDropped++;
         return;
       }
-      this.#pending.delete(frame.id);
-      if (frame.kind === FrameKind.RESULT) this.#settle(call, { value: frame.result });
-      else {
-        const code = KNOWN_CODES.has(frame.code) ? (frame.code as CacheErrorCode) : 'INTERNAL';
-        this.#settle(call, this.#error(code, frame.message, call.op));
-      }
+      if (frame.kind === FrameKind.RESULT) settleCall(call, { value: frame.result });
+      else settleCall(call, linkError(knownCode(frame.code, 'INTERNAL'), frame.message, call.op));
       this.#pump();
       return;
     }
@@ -324,12 +262,10 @@ export class ClientLink {
     if (this.#state === 'closed' || this.#state === 'idle') return;
     this.#lastProblem = problem;
     this.#teardown();
-    const sent = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const call of sent) {
-      this.#settle(
+    for (const call of this.#calls.drainSent()) {
+      settleCall(
         call,
-        this.#error(
+        linkError(
           'CONNECTION',
           `the link to the cache server at ${this.where} dropped (${problem}); ${call.op} may or may not have run and was not re-sent`,
           call.op,
@@ -341,21 +277,15 @@ export class ClientLink {
 
   #failWaiting(code: CacheErrorCode, message: string, retry: boolean): void {
     this.#lastProblem = message;
-    const waiting = [...this.#waiting];
-    this.#waiting.clear();
-    for (const call of waiting) this.#settle(call, this.#error(code, message, call.op));
+    for (const call of this.#calls.drainWaiting())
+      settleCall(call, linkError(code, message, call.op));
     if (retry) this.#scheduleRetry();
   }
 
   #scheduleRetry(): void {
-    if (this.#waiting.size === 0 || this.#state === 'closed' || this.#retryTimer !== undefined)
-      return;
-    const delay = Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.#attempt) * (0.5 + Math.random() / 2);
-    this.#attempt = Math.min(this.#attempt + 1, 10);
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      if (this.#state === 'idle' && this.#waiting.size > 0) this.#connect();
-    }, delay);
-    this.#retryTimer.unref();
+    if (this.#calls.waitingCount === 0 || this.#state === 'closed') return;
+    this.#backoff.schedule(() => {
+      if (this.#state === 'idle' && this.#calls.waitingCount > 0) this.#connect();
+    });
   }
 }

@@ -142,24 +142,10 @@ export class ProxyCacheService extends BaseCache {
   protected async _stats(): Promise<BackendStats> {
     const remote = await this.#call('stats', []);
     const backend: Record<string, string | number> = {};
-    if (
-      typeof remote === 'object' &&
-      remote !== null &&
-      !Array.isArray(remote) &&
-      !(remote instanceof Uint8Array) &&
-      !(remote instanceof Map)
-    ) {
-      const inner = remote.backend;
-      if (
-        typeof inner === 'object' &&
-        inner !== null &&
-        !Array.isArray(inner) &&
-        !(inner instanceof Uint8Array) &&
-        !(inner instanceof Map)
-      ) {
-        for (const [k, v] of Object.entries(inner))
-          if (typeof v === 'string' || typeof v === 'number') backend[k] = v;
-      }
+    const inner = isWireRecord(remote) ? remote.backend : undefined;
+    if (isWireRecord(inner)) {
+      for (const [k, v] of Object.entries(inner))
+        if (typeof v === 'string' || typeof v === 'number') backend[k] = v;
     }
     backend.transport = this.#link.where;
     backend.reconnects = this.#link.reconnects;
@@ -184,4 +170,15 @@ export class ProxyCacheService extends BaseCache {
       },
     );
   }
+}
+
+/** A wire value that is a plain record (not null, an array, bytes or a Map). */
+function isWireRecord(value: WireValue | undefined): value is { [key: string]: WireValue } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    !(value instanceof Map)
+  );
 }
