@@ -1,28 +1,9 @@
-import {
-  CacheError,
-  type CacheService,
-  type Codec,
-  describeError,
-  jsonCodec,
-} from '@pywatt/cache-core';
-import { backoffDelayMs } from './internal/backoff.js';
-import { integerAtLeast, optionalDurationMs, optionalFunction } from './internal/validate.js';
-import type { FailedWrite, WriteBatchResult, WriteBehindOptions } from './write-behind-options.js';
-
-const OPERATION = 'WriteBehind';
-
-interface Queued<T> {
-  key: string;
-  value: T;
-  /** Sends so far. */
-  attempts: number;
-  /** Not sent before this time (retry backoff), ms since the epoch. */
-  notBefore: number;
-  /** Sent by this time even if its batch is not full. */
-  dueAt: number;
-  /** Sequence number of the oldest write this entry carries that is not yet written. */
-  sinceSeq: number;
-}
+import { CacheError, type CacheService } from '@pywatt/cache-core';
+import { encodeValue } from './internal/encode-value.js';
+import type { WriteBehindOptions } from './write-behind-options.js';
+import { type QueuedWrite, WriteBehindQueue } from './write-behind-queue.js';
+import { sendBatch, settleBatch } from './write-behind-retry.js';
+import { resolveWriteBehindSettings, type WriteBehindSettings } from './write-behind-settings.js';
 
 /**
  * Write-behind: `write` updates the cache at once and queues the source
@@ -38,25 +19,16 @@ interface Queued<T> {
  * Call `close()` (or `flush()`) before a graceful exit.
  *
  * While entries are queued a timer keeps the process alive; `close()` ends it.
+ *
+ * The queue and coalescing live in {@link WriteBehindQueue}, sending and
+ * retry backoff in write-behind-retry.ts; this class schedules the batches,
+ * bounds the queue and answers `flush()`/`close()`.
  */
 export class WriteBehind<T> implements AsyncDisposable {
   readonly #cache: CacheService;
-  readonly #writeBatch: WriteBehindOptions<T>['writeBatch'];
-  readonly #onFailure: WriteBehindOptions<T>['onFailure'];
-  readonly #codec: Codec<T>;
-  readonly #ttlMs: number | undefined;
-  readonly #batchSize: number;
-  readonly #flushIntervalMs: number;
-  readonly #maxRetries: number;
-  readonly #retryDelayMs: number;
-  readonly #maxRetryDelayMs: number;
-  readonly #maxQueue: number;
-  readonly #rejectWhenFull: boolean;
-  readonly #random: () => number;
-  readonly #pending = new Map<string, Queued<T>>();
-  readonly #inFlight = new Map<string, Queued<T>>();
+  readonly #settings: WriteBehindSettings<T>;
+  readonly #queue: WriteBehindQueue<T>;
   #reserved = 0;
-  #seq = 0;
   #flushWaiters: Array<{ target: number; resolve: () => void }> = [];
   #spaceWaiters: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
@@ -72,42 +44,13 @@ export class WriteBehind<T> implements AsyncDisposable {
    */
   constructor(cache: CacheService, options: WriteBehindOptions<T>) {
     this.#cache = cache;
-    const writeBatch = optionalFunction(options?.writeBatch, 'writeBatch', OPERATION);
-    const onFailure = optionalFunction(options?.onFailure, 'onFailure', OPERATION);
-    if (writeBatch === undefined || onFailure === undefined) {
-      throw new CacheError(
-        'INVALID_ARGUMENT',
-        'WriteBehind needs both writeBatch (writes to the source) and onFailure (receives entries that failed every retry)',
-        { operation: OPERATION },
-      );
-    }
-    this.#writeBatch = writeBatch;
-    this.#onFailure = onFailure;
-    this.#codec = options.codec ?? (jsonCodec as Codec<T>);
-    this.#ttlMs = optionalDurationMs(options.ttlMs, 'ttlMs', OPERATION, true);
-    this.#batchSize = integerAtLeast(options.batchSize, 1, 'batchSize', OPERATION, 100);
-    this.#flushIntervalMs =
-      optionalDurationMs(options.flushIntervalMs, 'flushIntervalMs', OPERATION) ?? 1000;
-    this.#maxRetries = integerAtLeast(options.maxRetries, 0, 'maxRetries', OPERATION, 5);
-    this.#retryDelayMs = optionalDurationMs(options.retryDelayMs, 'retryDelayMs', OPERATION) ?? 100;
-    this.#maxRetryDelayMs =
-      optionalDurationMs(options.maxRetryDelayMs, 'maxRetryDelayMs', OPERATION) ?? 30_000;
-    this.#maxQueue = integerAtLeast(options.maxQueue, 1, 'maxQueue', OPERATION, 10_000);
-    if (
-      options.whenFull !== undefined &&
-      options.whenFull !== 'wait' &&
-      options.whenFull !== 'reject'
-    )
-      throw new CacheError('INVALID_ARGUMENT', "option 'whenFull' must be 'wait' or 'reject'", {
-        operation: OPERATION,
-      });
-    this.#rejectWhenFull = options.whenFull === 'reject';
-    this.#random = optionalFunction(options.random, 'random', OPERATION) ?? Math.random;
+    this.#settings = resolveWriteBehindSettings(options);
+    this.#queue = new WriteBehindQueue(this.#settings.flushIntervalMs);
   }
 
   /** Distinct keys queued or being written now. */
   get size(): number {
-    return this.#pending.size + this.#inFlight.size;
+    return this.#queue.size;
   }
 
   /**
@@ -119,22 +62,22 @@ export class WriteBehind<T> implements AsyncDisposable {
    */
   async write(key: string, value: T): Promise<void> {
     this.#checkOpen();
-    const bytes = this.#encode(value);
+    const bytes = encodeValue(this.#settings.codec, value, 'write');
     let reserved = false;
-    if (!this.#pending.has(key)) {
+    if (!this.#queue.has(key)) {
       await this.#reserveSpace();
       reserved = true;
     }
+    const ttlMs = this.#settings.ttlMs;
     try {
-      await this.#cache.set(
-        key,
-        bytes,
-        this.#ttlMs === undefined ? undefined : { ttlMs: this.#ttlMs },
-      );
+      await this.#cache.set(key, bytes, ttlMs === undefined ? undefined : { ttlMs });
     } finally {
       if (reserved) this.#reserved--;
     }
-    this.#enqueue(key, value);
+    this.#queue.enqueue(key, value);
+    this.#schedule(
+      this.#queue.pendingCount >= this.#settings.batchSize ? 0 : this.#settings.flushIntervalMs,
+    );
   }
 
   /**
@@ -143,8 +86,8 @@ export class WriteBehind<T> implements AsyncDisposable {
    * (retry backoff still applies). Never rejects.
    */
   flush(): Promise<void> {
-    const target = this.#seq;
-    if (!this.#owes(target)) return Promise.resolve();
+    const target = this.#queue.lastSeq;
+    if (!this.#queue.owes(target)) return Promise.resolve();
     return new Promise((resolve) => {
       this.#flushWaiters.push({ target, resolve });
       this.#schedule(0);
@@ -183,57 +126,19 @@ export class WriteBehind<T> implements AsyncDisposable {
       );
   }
 
-  #encode(value: T): Uint8Array {
-    try {
-      return this.#codec.encode(value);
-    } catch (error) {
-      if (CacheError.is(error, 'SERIALIZATION')) throw error;
-      throw new CacheError('SERIALIZATION', `cannot encode the value: ${describeError(error)}`, {
-        operation: 'write',
-        cause: error,
-      });
-    }
-  }
-
   async #reserveSpace(): Promise<void> {
-    while (this.size + this.#reserved >= this.#maxQueue) {
-      if (this.#rejectWhenFull)
+    const { maxQueue, rejectWhenFull } = this.#settings;
+    while (this.size + this.#reserved >= maxQueue) {
+      if (rejectWhenFull)
         throw new CacheError(
           'CAPACITY_EXCEEDED',
-          `the write-behind queue is full (maxQueue ${this.#maxQueue}); the source is slower than the writes or down`,
+          `the write-behind queue is full (maxQueue ${maxQueue}); the source is slower than the writes or down`,
           { operation: 'write', retryable: true },
         );
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
       this.#checkOpen();
     }
     this.#reserved++;
-  }
-
-  #enqueue(key: string, value: T): void {
-    const seq = ++this.#seq;
-    const existing = this.#pending.get(key);
-    if (existing !== undefined) {
-      existing.value = value; // coalesce: only the newest value goes out
-      existing.attempts = 0; // the new value has not failed yet; its backoff (notBefore) stays
-    } else {
-      const now = Date.now();
-      this.#pending.set(key, {
-        key,
-        value,
-        attempts: 0,
-        notBefore: 0,
-        dueAt: now + this.#flushIntervalMs,
-        sinceSeq: seq,
-      });
-    }
-    this.#schedule(this.#pending.size >= this.#batchSize ? 0 : this.#flushIntervalMs);
-  }
-
-  // True while some entry carries a write with sequence number ≤ target.
-  #owes(target: number): boolean {
-    for (const entry of this.#pending.values()) if (entry.sinceSeq <= target) return true;
-    for (const entry of this.#inFlight.values()) if (entry.sinceSeq <= target) return true;
-    return false;
   }
 
   #schedule(delayMs: number): void {
@@ -253,7 +158,7 @@ export class WriteBehind<T> implements AsyncDisposable {
     this.#pumping = true;
     try {
       for (;;) {
-        const batch = this.#nextBatch(Date.now());
+        const batch = this.#queue.nextBatch(Date.now(), this.#settings.batchSize, this.#urgent());
         if (batch.length === 0) break;
         await this.#send(batch);
         this.#settleWaiters();
@@ -269,70 +174,21 @@ export class WriteBehind<T> implements AsyncDisposable {
     return this.#flushWaiters.length > 0 || this.#closed;
   }
 
-  #nextBatch(now: number): Queued<T>[] {
-    const ready: Queued<T>[] = [];
-    for (const entry of this.#pending.values()) if (entry.notBefore <= now) ready.push(entry);
-    if (ready.length >= this.#batchSize) return ready.slice(0, this.#batchSize);
-    if (this.#urgent()) return ready;
-    return ready.some((entry) => entry.dueAt <= now) ? ready : [];
-  }
-
   #scheduleNext(): void {
-    if (this.#pending.size === 0) return;
-    const urgent = this.#urgent();
-    let wake = Number.POSITIVE_INFINITY;
-    for (const entry of this.#pending.values()) {
-      wake = Math.min(wake, urgent ? entry.notBefore : Math.max(entry.notBefore, entry.dueAt));
-    }
-    this.#schedule(wake - Date.now());
+    const wake = this.#queue.nextWakeAt(this.#urgent());
+    if (wake !== undefined) this.#schedule(wake - Date.now());
   }
 
-  async #send(batch: Queued<T>[]): Promise<void> {
-    for (const entry of batch) {
-      this.#pending.delete(entry.key);
-      this.#inFlight.set(entry.key, entry);
-      entry.attempts++;
-    }
-    let failed: Set<string> | undefined;
-    let failure: unknown;
-    try {
-      const result = (await this.#writeBatch(batch.map(({ key, value }) => ({ key, value })))) as
-        | WriteBatchResult
-        | undefined;
-      if (result != null && typeof result === 'object' && 'failedKeys' in result) {
-        failed = new Set(result.failedKeys);
-        failure = result.error ?? new Error('writeBatch reported these entries as not written');
-      }
-    } catch (error) {
-      failed = new Set(batch.map((entry) => entry.key));
-      failure = error;
-    }
-    const givenUp: FailedWrite<T>[] = [];
-    const now = Date.now();
-    for (const entry of batch) {
-      this.#inFlight.delete(entry.key);
-      if (failed === undefined || !failed.has(entry.key)) continue;
-      const newer = this.#pending.get(entry.key);
-      if (newer !== undefined) {
-        // A newer value is queued: it replaces this one, and owes what this one owed.
-        newer.sinceSeq = Math.min(newer.sinceSeq, entry.sinceSeq);
-      } else if (entry.attempts > this.#maxRetries) {
-        givenUp.push({ key: entry.key, value: entry.value, attempts: entry.attempts });
-      } else {
-        entry.notBefore =
-          now +
-          backoffDelayMs(
-            entry.attempts,
-            { baseDelayMs: this.#retryDelayMs, maxDelayMs: this.#maxRetryDelayMs, factor: 2 },
-            this.#random,
-          );
-        this.#pending.set(entry.key, entry);
-      }
-    }
+  async #send(batch: QueuedWrite<T>[]): Promise<void> {
+    const { writeBatch, onFailure } = this.#settings;
+    this.#queue.startSending(batch);
+    // The hooks are called with this WriteBehind as `this`, as they always were.
+    const outcome = await sendBatch((entries) => writeBatch.call(this, entries), batch);
+    const givenUp = settleBatch(this.#queue, batch, outcome, this.#settings, Date.now());
     for (const wake of this.#spaceWaiters.splice(0)) wake();
     if (givenUp.length > 0) {
       try {
-        await this.#onFailure(givenUp, failure);
+        await onFailure.call(this, givenUp, outcome.failure);
       } catch {
         // the hook's own failure must not stop the queue
       }
@@ -343,7 +199,7 @@ export class WriteBehind<T> implements AsyncDisposable {
     if (this.#flushWaiters.length === 0) return;
     const still: Array<{ target: number; resolve: () => void }> = [];
     for (const waiter of this.#flushWaiters) {
-      if (this.#owes(waiter.target)) still.push(waiter);
+      if (this.#queue.owes(waiter.target)) still.push(waiter);
       else waiter.resolve();
     }
     this.#flushWaiters = still;

@@ -1,10 +1,5 @@
-import {
-  CacheError,
-  type CacheService,
-  type Codec,
-  describeError,
-  jsonCodec,
-} from '@pywatt/cache-core';
+import { type CacheService, type Codec, jsonCodec } from '@pywatt/cache-core';
+import { encodeValue } from './internal/encode-value.js';
 import { optionalDurationMs } from './internal/validate.js';
 
 const OPERATION = 'writeThrough';
@@ -18,18 +13,6 @@ export interface WriteThroughOptions<T> {
   codec?: Codec<T> | undefined;
   /** TTL of the cached value, in ms (positive, or `Infinity`). Default: the cache's `defaultTtlMs`. */
   ttlMs?: number | undefined;
-}
-
-function encode<T>(codec: Codec<T>, value: T): Uint8Array {
-  try {
-    return codec.encode(value);
-  } catch (error) {
-    if (CacheError.is(error, 'SERIALIZATION')) throw error;
-    throw new CacheError('SERIALIZATION', `cannot encode the value: ${describeError(error)}`, {
-      operation: OPERATION,
-      cause: error,
-    });
-  }
 }
 
 /**
@@ -53,7 +36,7 @@ export async function writeThrough<T>(
   options: WriteThroughOptions<T> = {},
 ): Promise<void> {
   const ttlMs = optionalDurationMs(options.ttlMs, 'ttlMs', OPERATION, true);
-  const bytes = encode(options.codec ?? (jsonCodec as Codec<T>), value);
+  const bytes = encodeValue(options.codec ?? (jsonCodec as Codec<T>), value, OPERATION);
   await store(key, value);
   try {
     await cache.set(key, bytes, ttlMs === undefined ? undefined : { ttlMs });
