@@ -44,6 +44,7 @@ export {
   validateNamespace,
   validatePrefix,
 } from './keys.js';
+export { readyOrClosed } from './ready.js';
 export { type BackendStats, buildStats, createCounters, type StatsCounters } from './stats.js';
 export { DEFAULT_TTL_MS, MAX_FINITE_TTL_MS, normalizeTtl } from './ttl.js';
 export {

@@ -1,3 +1,4 @@
+import { readyOrClosed } from '@pywatt/cache-core';
 import { FileCache } from './file-cache.js';
 import type { FileCacheOptions } from './file-cache-config.js';
 
@@ -10,12 +11,5 @@ import type { FileCacheOptions } from './file-cache-config.js';
  *   UNAUTHORIZED, CONFIGURATION or CONNECTION when the directory is unusable.
  */
 export async function createFileCache(config: FileCacheOptions): Promise<FileCache> {
-  const cache = new FileCache(config);
-  try {
-    await cache.open();
-  } catch (error) {
-    await cache.close();
-    throw error;
-  }
-  return cache;
+  return readyOrClosed(new FileCache(config), (cache) => cache.open());
 }

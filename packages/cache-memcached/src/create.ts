@@ -1,3 +1,4 @@
+import { readyOrClosed } from '@pywatt/cache-core';
 import { type MemcachedCacheOptions, validateMemcachedConfig } from './config.js';
 import { MemcachedCache } from './memcached-cache.js';
 
@@ -8,12 +9,5 @@ import { MemcachedCache } from './memcached-cache.js';
  * fails. On failure nothing is left open.
  */
 export async function createMemcachedCache(config: MemcachedCacheOptions): Promise<MemcachedCache> {
-  const cache = new MemcachedCache(validateMemcachedConfig(config));
-  try {
-    await cache.ping();
-  } catch (error) {
-    await cache.close();
-    throw error;
-  }
-  return cache;
+  return readyOrClosed(new MemcachedCache(validateMemcachedConfig(config)));
 }

@@ -1,4 +1,4 @@
-import { CacheError, rules, validateConfig } from '@pywatt/cache-core';
+import { CacheError, readyOrClosed, rules, validateConfig } from '@pywatt/cache-core';
 import { type ProxyCacheOptions, ProxyCacheService } from './proxy-cache-service.js';
 
 /** The environment variable a client reads its token from when the config gives none. */
@@ -45,12 +45,5 @@ export async function createProxyCache(config: ProxyCacheOptions): Promise<Proxy
       { operation: 'create', backend: 'proxy' },
     );
   }
-  const cache = new ProxyCacheService({ ...valid, token });
-  try {
-    await cache.ping();
-  } catch (error) {
-    await cache.close();
-    throw error;
-  }
-  return cache;
+  return readyOrClosed(new ProxyCacheService({ ...valid, token }));
 }
