@@ -1,4 +1,5 @@
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, type Redis, type RedisOptions } from 'ioredis';
+import { BoundedRedis } from './bounded-redis.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_OPERATION_TIMEOUT_MS,
@@ -40,6 +41,8 @@ export function buildConnection(config: RedisCacheOptions): Connection {
   const common: RedisOptions = {
     lazyConnect: true,
     enableAutoPipelining: true,
+    // Cluster node clients use ioredis's timer per command; BoundedRedis (single node,
+    // Sentinel) drops this option and sweeps its queues instead, which costs less per call.
     commandTimeout: Math.ceil(operationTimeoutMs),
     connectTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
     // Commands in flight when a connection drops are rejected, never re-sent:
@@ -89,7 +92,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       (s) => parseAddress(s, 26379) as { host: string; port: number },
     );
     return {
-      client: new Redis({
+      client: new BoundedRedis(operationTimeoutMs, undefined, {
         ...base,
         sentinels,
         name: config.sentinel.name,
@@ -102,7 +105,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
   }
   if (config.url !== undefined) {
     const url = new URL(config.url);
-    const client = new Redis(config.url, {
+    const client = new BoundedRedis(operationTimeoutMs, config.url, {
       ...base,
       db: config.database ?? (url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0),
       username:
@@ -123,7 +126,11 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     port: number;
   };
   return {
-    client: new Redis({ ...base, host: host.host, port: host.port }),
+    client: new BoundedRedis(operationTimeoutMs, undefined, {
+      ...base,
+      host: host.host,
+      port: host.port,
+    }),
     endpoint: `redis at ${host.host}:${host.port}`,
     owned: true,
     operationTimeoutMs,

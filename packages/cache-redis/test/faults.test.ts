@@ -1,7 +1,8 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import { CacheError } from '@pywatt/cache-core';
 import { type RedisServer, startRedis } from '@pywatt/test-servers/redis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedisCache, type RedisCache } from '../src/index.js';
+import { createRedisCache, RedisCache } from '../src/index.js';
 import { bytes, caught, OUTAGE_CODES, sleep } from './helpers.js';
 
 const OPERATION_TIMEOUT_MS = 1_000;
@@ -110,5 +111,69 @@ describe('server faults', () => {
     // The frozen server ran the increment once it woke up; the client did not send it again.
     expect((await cache.get('counter'))?.toString()).toBe('1');
     expect(await cache.increment('counter')).toBe(2);
+  });
+  it('SIGSTOP with operations sent in waves over many sweep periods: each rejects exactly once with TIMEOUT, and late replies change nothing', async () => {
+    server = await startRedis();
+    cache = await createRedisCache({ url: server.url, operationTimeoutMs: 200 });
+    const c = cache;
+    await c.set('k', bytes('v'));
+    server.pause();
+    const outcomes: Array<Array<'ok' | CacheError>> = [];
+    const pending: Array<Promise<void>> = [];
+    // 10 waves of 200 operations, 30 ms apart: queued behind each other while earlier ones expire.
+    for (let wave = 0; wave < 10; wave++) {
+      for (let i = 0; i < 200; i++) {
+        const seen: Array<'ok' | CacheError> = [];
+        outcomes.push(seen);
+        const op = i % 2 === 0 ? c.get('k') : c.set(`w${wave}:${i}`, bytes('x'));
+        pending.push(
+          op.then(
+            () => {
+              seen.push('ok');
+            },
+            (error: unknown) => {
+              seen.push(error as CacheError);
+            },
+          ),
+        );
+      }
+      await sleep(30);
+    }
+    await Promise.all(pending);
+    for (const seen of outcomes) {
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toBeInstanceOf(CacheError);
+      expect((seen[0] as CacheError).code).toBe('TIMEOUT');
+    }
+    server.resume();
+    // The frozen server answers the expired commands now; they were settled already.
+    expect((await c.get('k'))?.toString()).toBe('v');
+    await sleep(50);
+    for (const seen of outcomes) expect(seen).toHaveLength(1);
+    expect((await c.stats()).errors).toBe(outcomes.length);
+  });
+
+  it('a server that accepts but never answers: commands waiting in the offline queue reject with TIMEOUT', async () => {
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const c = new RedisCache({ url: `redis://127.0.0.1:${port}`, operationTimeoutMs: 200 });
+    try {
+      const errors = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => caught(c.get(`k${i}`))),
+      );
+      for (const error of errors) {
+        expect(error.code).toBe('TIMEOUT');
+        expect(error.message).toContain(`127.0.0.1:${port}`);
+      }
+    } finally {
+      await c.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
