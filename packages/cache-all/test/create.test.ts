@@ -71,3 +71,11 @@ describe('createCacheService', () => {
     expect((caught as Error).message).not.toContain('hunter2');
   });
 });
+
+describe('what createCacheService returns', () => {
+  it('is the backend’s own instance, so no layer sits between the caller and the backend', async () => {
+    const { InMemoryCache } = await import('@pywatt/cache-memory');
+    await using cache = await createCacheService('memory://');
+    expect(cache).toBeInstanceOf(InMemoryCache);
+  });
+});
