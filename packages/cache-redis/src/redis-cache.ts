@@ -12,6 +12,7 @@ import { type RedisCacheInput, validateRedisConfig } from './config.js';
 import { buildConnection, type Connection } from './connect.js';
 import { mergeInfo } from './info.js';
 import { mapRedisError } from './map-error.js';
+import { followRedirect } from './redirect.js';
 import { EXTEND_LOCK, INCREMENT, runScript, UNLOCK } from './scripts.js';
 import { groupBySlot } from './slots.js';
 
@@ -81,6 +82,15 @@ export class RedisCache extends BaseCache {
     try {
       if (this.#client.status === 'wait') await this.#client.connect();
       await this.#client.ping();
+      if (this.#cluster) {
+        // ioredis opens a node's connection on the first command routed to it and, with the
+        // offline queue off, rejects the commands that follow while it opens ("Connection is
+        // closed."): open every master's now. Best effort: a master that is down fails its own
+        // commands later, as before.
+        await Promise.allSettled(
+          (this.#client as Cluster).nodes('master').map((node) => node.ping()),
+        );
+      }
     } catch (error) {
       const wrapped = this.wrapError(error, 'create');
       await this.close();
@@ -131,9 +141,30 @@ export class RedisCache extends BaseCache {
     return value;
   };
 
-  readonly #failGet = (error: unknown): never => {
+  readonly #failGet = (error: unknown): Promise<Uint8Array | undefined> => {
+    // Cluster: a redirection (ASK/MOVED/TRYAGAIN) the auto-pipeline left unfollowed is re-sent alone (redirect.ts).
+    if (this.#cluster) {
+      return (followRedirect(this.#client, error, null) as Promise<Buffer | null>).then(
+        this.#countRead,
+        this.#failGetAgain,
+      );
+    }
     throw this.#failed(error, 'get');
   };
+
+  readonly #failGetAgain = (error: unknown): never => {
+    throw this.#failed(error, 'get');
+  };
+
+  // Failure handlers of the primitives below: only a rejection reaches them.
+  readonly #follow = (error: unknown): Promise<unknown> =>
+    followRedirect(this.#client, error, 'utf8');
+  readonly #followBuffer = (error: unknown): Promise<unknown> =>
+    followRedirect(this.#client, error, null);
+  readonly #followGet = (error: unknown): Promise<Uint8Array | undefined> =>
+    (this.#followBuffer(error) as Promise<Buffer | null>).then(orUndefined);
+  readonly #followCount = (error: unknown): Promise<boolean> =>
+    (this.#follow(error) as Promise<number>).then(isPositive);
 
   /** What BaseCache does with a primitive's failure: a CacheError, counted unless the caller caused it. */
   #failed(error: unknown, operation: string): CacheError {
@@ -147,27 +178,24 @@ export class RedisCache extends BaseCache {
   // The hot paths return ioredis's promise (plus at most one .then) instead of
   // adding an async frame: measurable at 100k+ ops/s (see README, Benchmarks).
   protected _get(fullKey: string): Promise<Uint8Array | undefined> {
-    return this.#client.getBuffer(fullKey).then(orUndefined);
+    return this.#client.getBuffer(fullKey).then(orUndefined, this.#followGet);
   }
 
   protected _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    // Resolves with 'OK', which BaseCache ignores: no extra .then needed.
-    return (ttlMs === Number.POSITIVE_INFINITY
-      ? this.#client.set(fullKey, asBuffer(value))
-      : this.#client.set(
-          fullKey,
-          asBuffer(value),
-          'PX',
-          ttlMs,
-        )) as Promise<unknown> as Promise<void>;
+    // Resolves with 'OK', which BaseCache ignores: no extra .then needed (single node).
+    const sent: Promise<unknown> =
+      ttlMs === Number.POSITIVE_INFINITY
+        ? this.#client.set(fullKey, asBuffer(value))
+        : this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs);
+    return (this.#cluster ? sent.then(undefined, this.#follow) : sent) as Promise<void>;
   }
 
   protected _delete(fullKey: string): Promise<boolean> {
-    return this.#client.unlink(fullKey).then(isPositive);
+    return this.#client.unlink(fullKey).then(isPositive, this.#followCount);
   }
 
   protected _exists(fullKey: string): Promise<boolean> {
-    return this.#client.exists(fullKey).then(isPositive);
+    return this.#client.exists(fullKey).then(isPositive, this.#followCount);
   }
 
   protected async _setIfAbsent(
@@ -175,10 +203,15 @@ export class RedisCache extends BaseCache {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<boolean> {
-    const reply =
-      ttlMs === Number.POSITIVE_INFINITY
-        ? await this.#client.set(fullKey, asBuffer(value), 'NX')
-        : await this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs, 'NX');
+    let reply: unknown;
+    try {
+      reply =
+        ttlMs === Number.POSITIVE_INFINITY
+          ? await this.#client.set(fullKey, asBuffer(value), 'NX')
+          : await this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs, 'NX');
+    } catch (error) {
+      reply = await this.#follow(error);
+    }
     return reply !== null;
   }
 
@@ -189,10 +222,15 @@ export class RedisCache extends BaseCache {
   ): Promise<Uint8Array | undefined> {
     // SET … GET (Redis 6.2+): one atomic command. A finite TTL replaces the old one
     // (PX); Infinity removes it (no PX), as set() does — the new value's own TTL.
-    const reply =
-      ttlMs === Number.POSITIVE_INFINITY
-        ? await this.#client.setBuffer(fullKey, asBuffer(value), 'GET')
-        : await this.#client.setBuffer(fullKey, asBuffer(value), 'PX', ttlMs, 'GET');
+    let reply: Buffer | null;
+    try {
+      reply =
+        ttlMs === Number.POSITIVE_INFINITY
+          ? await this.#client.setBuffer(fullKey, asBuffer(value), 'GET')
+          : await this.#client.setBuffer(fullKey, asBuffer(value), 'PX', ttlMs, 'GET');
+    } catch (error) {
+      reply = (await this.#followBuffer(error)) as Buffer | null;
+    }
     return reply ?? undefined;
   }
 
@@ -232,7 +270,13 @@ export class RedisCache extends BaseCache {
     const values: Array<Uint8Array | undefined> = new Array(fullKeys.length);
     await Promise.all(
       [...groupBySlot(fullKeys).values()].map(async (indexes) => {
-        const found = await this.#client.mgetBuffer(...indexes.map((i) => fullKeys[i] as string));
+        const slotKeys = indexes.map((i) => fullKeys[i] as string);
+        let found: Array<Buffer | null>;
+        try {
+          found = await this.#client.mgetBuffer(...slotKeys);
+        } catch (error) {
+          found = (await this.#followBuffer(error)) as Array<Buffer | null>;
+        }
         for (let j = 0; j < indexes.length; j++)
           values[indexes[j] as number] = found[j] ?? undefined;
       }),
@@ -253,8 +297,13 @@ export class RedisCache extends BaseCache {
           else pipeline.set(key, asBuffer(value), 'PX', ttlMs);
         }
         const results = (await pipeline.exec()) ?? [];
-        const failed = results.find(([error]) => error !== null);
-        if (failed !== undefined) throw failed[0];
+        // Cluster: the pipeline follows a redirection only when every SET got the same one;
+        // the others are re-sent one by one (a non-redirection error is rethrown).
+        if (results.some(([error]) => error !== null)) {
+          await Promise.all(
+            results.map(([error]) => (error === null ? null : this.#follow(error))),
+          );
+        }
       }),
     );
   }
@@ -263,7 +312,9 @@ export class RedisCache extends BaseCache {
     if (!this.#cluster) return this.#client.unlink(...fullKeys);
     const counts = await Promise.all(
       [...groupBySlot(fullKeys).values()].map((indexes) =>
-        this.#client.unlink(...indexes.map((i) => fullKeys[i] as string)),
+        this.#client
+          .unlink(...indexes.map((i) => fullKeys[i] as string))
+          .then(undefined, this.#follow as (error: unknown) => Promise<number>),
       ),
     );
     return counts.reduce((a, b) => a + b, 0);
@@ -278,7 +329,11 @@ export class RedisCache extends BaseCache {
   }
 
   protected async _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.#client.set(lockKey, token, 'PX', ttlMs, 'NX')) !== null;
+    try {
+      return (await this.#client.set(lockKey, token, 'PX', ttlMs, 'NX')) !== null;
+    } catch (error) {
+      return (await this.#follow(error)) !== null;
+    }
   }
 
   protected async _unlock(lockKey: string, token: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { followRedirect } from './redirect.js';
 
 /** A Lua script with its SHA1, run by {@link runScript}. */
 export interface LuaScript {
@@ -56,7 +57,9 @@ const isNoScript = (error: unknown): boolean =>
 /**
  * Runs a one-key script with EVALSHA; when the server has not cached it yet
  * (NOSCRIPT, which means it did not run), sends it once with EVAL, which also
- * caches it for the next EVALSHA.
+ * caches it for the next EVALSHA. In a Cluster, a script refused with a
+ * redirection (ASK/MOVED/TRYAGAIN: not run either) is re-sent alone
+ * ({@link followRedirect}); the node it lands on may answer NOSCRIPT.
  */
 export async function runScript(
   client: Redis | Cluster,
@@ -64,10 +67,21 @@ export async function runScript(
   key: string,
   args: ReadonlyArray<string | number>,
 ): Promise<unknown> {
+  let failure: unknown;
   try {
     return await client.evalsha(lua.sha, 1, key, ...args);
   } catch (error) {
-    if (!isNoScript(error)) throw error;
-    return client.eval(lua.lua, 1, key, ...args);
+    failure = error;
+  }
+  try {
+    return await followRedirect(client, failure, 'utf8');
+  } catch (error) {
+    failure = error;
+  }
+  if (!isNoScript(failure)) throw failure;
+  try {
+    return await client.eval(lua.lua, 1, key, ...args);
+  } catch (error) {
+    return followRedirect(client, error, 'utf8');
   }
 }
