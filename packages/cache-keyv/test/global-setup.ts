@@ -36,7 +36,8 @@ async function startProxyServer(): Promise<string> {
   });
   const deadline = Date.now() + 20_000;
   while (!out.includes('listening')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`pywatt-cache-server did not start: ${out}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`pywatt-cache-server did not start: ${out}`);
     await new Promise((done) => setTimeout(done, 20));
   }
   return socketPath;

@@ -37,7 +37,11 @@ keyvSuiteOver('memory', () => createMemoryCache({ namespace }));
 keyvSuiteOver('file', () => createFileCache({ directory: dir.path, namespace }));
 keyvSuiteOver('redis', () => createRedisCache({ url: inject('redisUrl'), namespace }));
 keyvSuiteOver('proxy', () =>
-  createProxyCache({ transport: { socketPath: inject('proxySocket') }, token: inject('proxyToken'), namespace }),
+  createProxyCache({
+    transport: { socketPath: inject('proxySocket') },
+    token: inject('proxyToken'),
+    namespace,
+  }),
 );
 keyvSuiteOver('memcached', () =>
   createMemcachedCache({ servers: [inject('memcachedServer')], namespace }),
