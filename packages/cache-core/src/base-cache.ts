@@ -7,32 +7,16 @@ import {
   resolveLockTtl,
   resolveTtl,
 } from './argument-checks.js';
+import { type BaseCacheOptions, CacheLifecycle } from './cache-lifecycle.js';
 import { jsonCodec, stringCodec } from './codecs.js';
 import { entriesToArray, keysToArray } from './entries.js';
-import { CacheError, describeError } from './errors.js';
 import { validateDelta } from './integers.js';
-import { LOCK_KEY_SPACE, namespacePrefix, validateKey, validatePrefix } from './keys.js';
-import { type BackendStats, buildStats, createCounters, type StatsCounters } from './stats.js';
-import { DEFAULT_TTL_MS } from './ttl.js';
-import type { CacheEntries, CacheService, CacheStats, CacheType, SetOptions } from './types.js';
-
-/** What {@link BaseCache} needs from a backend's (already validated) config. */
-export interface BaseCacheOptions {
-  namespace?: string | undefined;
-  defaultTtlMs?: number | undefined;
-  maxValueBytes?: number | undefined;
-}
+import { LOCK_KEY_SPACE, validateKey, validatePrefix } from './keys.js';
+import type { CacheEntries, CacheService, SetOptions } from './types.js';
 
 const identity = <T>(value: T): T => value;
 
-// Failures caused by the caller's arguments or data, not by the backend: not counted in stats().errors.
-const CALLER_ERRORS: ReadonlySet<string> = new Set([
-  'INVALID_KEY',
-  'INVALID_ARGUMENT',
-  'NOT_NUMERIC',
-  'OUT_OF_RANGE',
-  'VALUE_TOO_LARGE',
-]);
+export type { BaseCacheOptions };
 
 /**
  * The shared half of every backend: argument validation, namespacing, TTL
@@ -44,23 +28,7 @@ const CALLER_ERRORS: ReadonlySet<string> = new Set([
  * must provide a truly atomic `_setIfAbsent`, `_getAndSet`, `_increment`,
  * `_lock`, `_unlock` and `_extendLock`.
  */
-export abstract class BaseCache implements CacheService {
-  abstract readonly type: CacheType;
-  readonly defaultTtlMs: number;
-  /** Prepended to every key: `'ns:'`, or `''` without a namespace. */
-  protected readonly keyPrefix: string;
-  /** Counters reported by `stats()`; backends add evictions and expirations. */
-  protected readonly counters: StatsCounters = createCounters();
-  readonly #maxValueBytes: number;
-  #closed = false;
-  #closing: Promise<void> | undefined;
-
-  constructor(options: BaseCacheOptions) {
-    this.keyPrefix = namespacePrefix(options.namespace);
-    this.defaultTtlMs = options.defaultTtlMs ?? DEFAULT_TTL_MS;
-    this.#maxValueBytes = options.maxValueBytes ?? Number.POSITIVE_INFINITY;
-  }
-
+export abstract class BaseCache extends CacheLifecycle implements CacheService {
   // ---- primitives every backend implements (full keys, normalised TTLs) ----
   protected abstract _get(fullKey: string): Promise<Uint8Array | undefined>;
   protected abstract _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void>;
@@ -88,9 +56,6 @@ export abstract class BaseCache implements CacheService {
   protected abstract _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean>;
   protected abstract _unlock(lockKey: string, token: string): Promise<boolean>;
   protected abstract _extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean>;
-  protected abstract _stats(): Promise<BackendStats>;
-  protected abstract _ping(): Promise<void>;
-  protected abstract _close(): Promise<void>;
 
   /** Batch primitives: these defaults loop; backends with a native batch override them. */
   protected async _getMany(fullKeys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
@@ -107,33 +72,6 @@ export abstract class BaseCache implements CacheService {
     return removed.filter(Boolean).length;
   }
 
-  /**
-   * Maps an error thrown by a primitive that is not yet a CacheError (a
-   * driver's, the file system's) to one. Backends override this to give
-   * specific codes and messages; the default is INTERNAL.
-   */
-  protected wrapError(error: unknown, operation: string): CacheError {
-    return new CacheError(
-      'INTERNAL',
-      `${this.type} cache ${operation} failed unexpectedly: ${describeError(error)}`,
-      {
-        operation,
-        backend: this.type,
-        cause: error,
-      },
-    );
-  }
-
-  /** True for keys of the caches' own key spaces (locks, counters), which `clear()` keeps. */
-  protected isInternalKey(fullKey: string): boolean {
-    return fullKey.charCodeAt(this.keyPrefix.length) === 0;
-  }
-
-  /** True once `close()` has been called. */
-  protected get closed(): boolean {
-    return this.#closed;
-  }
-
   // ---- the public contract ----
 
   // The four hottest methods chain on the primitive's promise instead of awaiting it in
@@ -141,41 +79,45 @@ export abstract class BaseCache implements CacheService {
 
   get(key: string): Promise<Uint8Array | undefined> {
     try {
-      this.#check(key, 'get');
+      this.checkKey(key, 'get');
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#settle(() => this._get(this.keyPrefix + key), 'get', this.#countRead);
+    return this.settleCall(() => this._get(this.keyPrefix + key), 'get', this.#countRead);
   }
 
   set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
     let ttlMs: number;
     try {
-      this.#check(key, 'set');
-      checkValue(value, this.#maxValueBytes, 'set', this.type);
+      this.checkKey(key, 'set');
+      checkValue(value, this.maxValueBytes, 'set', this.type);
       ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#settle(() => this._set(this.keyPrefix + key, value, ttlMs), 'set', this.#countSet);
+    return this.settleCall(
+      () => this._set(this.keyPrefix + key, value, ttlMs),
+      'set',
+      this.#countSet,
+    );
   }
 
   delete(key: string): Promise<boolean> {
     try {
-      this.#check(key, 'delete');
+      this.checkKey(key, 'delete');
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#settle(() => this._delete(this.keyPrefix + key), 'delete', this.#countDelete);
+    return this.settleCall(() => this._delete(this.keyPrefix + key), 'delete', this.#countDelete);
   }
 
   exists(key: string): Promise<boolean> {
     try {
-      this.#check(key, 'exists');
+      this.checkKey(key, 'exists');
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#settle(() => this._exists(this.keyPrefix + key), 'exists', identity);
+    return this.settleCall(() => this._exists(this.keyPrefix + key), 'exists', identity);
   }
 
   readonly #countRead = (value: Uint8Array | undefined): Uint8Array | undefined => {
@@ -193,33 +135,16 @@ export abstract class BaseCache implements CacheService {
     return removed;
   };
 
-  /** Runs a primitive; its result goes through `onValue`, a throw or rejection becomes a counted CacheError. */
-  #settle<T, R>(
-    primitive: () => Promise<T>,
-    operation: string,
-    onValue: (value: T) => R,
-  ): Promise<R> {
-    let pending: Promise<T>;
-    try {
-      pending = primitive();
-    } catch (error) {
-      return Promise.reject(this.#fail(error, operation));
-    }
-    return pending.then(onValue, (error: unknown) => {
-      throw this.#fail(error, operation);
-    });
-  }
-
   async setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
-    this.#check(key, 'setIfAbsent');
-    checkValue(value, this.#maxValueBytes, 'setIfAbsent', this.type);
+    this.checkKey(key, 'setIfAbsent');
+    checkValue(value, this.maxValueBytes, 'setIfAbsent', this.type);
     const ttlMs = resolveTtl(options, this.defaultTtlMs, 'setIfAbsent', this.type);
     try {
       const stored = await this._setIfAbsent(this.keyPrefix + key, value, ttlMs);
       if (stored) this.counters.sets++;
       return stored;
     } catch (error) {
-      throw this.#fail(error, 'setIfAbsent');
+      throw this.failWith(error, 'setIfAbsent');
     }
   }
 
@@ -228,8 +153,8 @@ export abstract class BaseCache implements CacheService {
     value: Uint8Array,
     options?: SetOptions,
   ): Promise<Uint8Array | undefined> {
-    this.#check(key, 'getAndSet');
-    checkValue(value, this.#maxValueBytes, 'getAndSet', this.type);
+    this.checkKey(key, 'getAndSet');
+    checkValue(value, this.maxValueBytes, 'getAndSet', this.type);
     const ttlMs = resolveTtl(options, this.defaultTtlMs, 'getAndSet', this.type);
     try {
       const old = await this._getAndSet(this.keyPrefix + key, value, ttlMs);
@@ -238,12 +163,12 @@ export abstract class BaseCache implements CacheService {
       else this.counters.hits++;
       return old;
     } catch (error) {
-      throw this.#fail(error, 'getAndSet');
+      throw this.failWith(error, 'getAndSet');
     }
   }
 
   async increment(key: string, delta = 1, options?: SetOptions): Promise<number> {
-    this.#check(key, 'increment');
+    this.checkKey(key, 'increment');
     validateDelta(delta, 'increment', this.type);
     const newKeyTtlMs = resolveTtl(options, this.defaultTtlMs, 'increment', this.type);
     try {
@@ -251,7 +176,7 @@ export abstract class BaseCache implements CacheService {
       this.counters.sets++;
       return result;
     } catch (error) {
-      throw this.#fail(error, 'increment');
+      throw this.failWith(error, 'increment');
     }
   }
 
@@ -262,7 +187,7 @@ export abstract class BaseCache implements CacheService {
 
   async getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {
     const list = keysToArray(keys, 'getMany');
-    this.#guard('getMany');
+    this.guardOpen('getMany');
     const fullKeys = list.map((key) => {
       validateKey(key, 'getMany', this.type);
       return this.keyPrefix + key;
@@ -280,15 +205,15 @@ export abstract class BaseCache implements CacheService {
       }
       return found;
     } catch (error) {
-      throw this.#fail(error, 'getMany');
+      throw this.failWith(error, 'getMany');
     }
   }
 
   async setMany(entries: CacheEntries, options?: SetOptions): Promise<void> {
-    this.#guard('setMany');
+    this.guardOpen('setMany');
     const pairs = entriesToArray(entries).map(([key, value]): readonly [string, Uint8Array] => {
       validateKey(key, 'setMany', this.type);
-      checkValue(value, this.#maxValueBytes, 'setMany', this.type);
+      checkValue(value, this.maxValueBytes, 'setMany', this.type);
       return [this.keyPrefix + key, value];
     });
     const ttlMs = resolveTtl(options, this.defaultTtlMs, 'setMany', this.type);
@@ -296,13 +221,13 @@ export abstract class BaseCache implements CacheService {
       if (pairs.length > 0) await this._setMany(pairs, ttlMs);
       this.counters.sets += pairs.length;
     } catch (error) {
-      throw this.#fail(error, 'setMany');
+      throw this.failWith(error, 'setMany');
     }
   }
 
   async deleteMany(keys: Iterable<string>): Promise<number> {
     const list = keysToArray(keys, 'deleteMany');
-    this.#guard('deleteMany');
+    this.guardOpen('deleteMany');
     const fullKeys = [...new Set(list)].map((key) => {
       validateKey(key, 'deleteMany', this.type);
       return this.keyPrefix + key;
@@ -312,17 +237,17 @@ export abstract class BaseCache implements CacheService {
       this.counters.deletes += removed;
       return removed;
     } catch (error) {
-      throw this.#fail(error, 'deleteMany');
+      throw this.failWith(error, 'deleteMany');
     }
   }
 
   async clear(prefix?: string): Promise<void> {
-    this.#guard('clear');
+    this.guardOpen('clear');
     if (prefix !== undefined) validatePrefix(prefix, 'clear', this.type);
     try {
       await this._clear(prefix === undefined ? this.keyPrefix : `${this.keyPrefix}${prefix}:`);
     } catch (error) {
-      throw this.#fail(error, 'clear');
+      throw this.failWith(error, 'clear');
     }
   }
 
@@ -331,7 +256,7 @@ export abstract class BaseCache implements CacheService {
   }
 
   async lock(key: string, ttlMs: number): Promise<string | undefined> {
-    this.#check(key, 'lock');
+    this.checkKey(key, 'lock');
     const ttl = resolveLockTtl(ttlMs, 'lock', this.type);
     const token = randomBytes(18).toString('base64url');
     try {
@@ -339,57 +264,29 @@ export abstract class BaseCache implements CacheService {
         ? token
         : undefined;
     } catch (error) {
-      throw this.#fail(error, 'lock');
+      throw this.failWith(error, 'lock');
     }
   }
 
   async unlock(key: string, token: string): Promise<boolean> {
-    this.#check(key, 'unlock');
+    this.checkKey(key, 'unlock');
     checkToken(token, 'unlock', this.type);
     try {
       return await this._unlock(this.keyPrefix + LOCK_KEY_SPACE + key, token);
     } catch (error) {
-      throw this.#fail(error, 'unlock');
+      throw this.failWith(error, 'unlock');
     }
   }
 
   async extendLock(key: string, token: string, ttlMs: number): Promise<boolean> {
-    this.#check(key, 'extendLock');
+    this.checkKey(key, 'extendLock');
     checkToken(token, 'extendLock', this.type);
     const ttl = resolveLockTtl(ttlMs, 'extendLock', this.type);
     try {
       return await this._extendLock(this.keyPrefix + LOCK_KEY_SPACE + key, token, ttl);
     } catch (error) {
-      throw this.#fail(error, 'extendLock');
+      throw this.failWith(error, 'extendLock');
     }
-  }
-
-  async stats(): Promise<CacheStats> {
-    this.#guard('stats');
-    try {
-      return buildStats(this.counters, await this._stats());
-    } catch (error) {
-      throw this.#fail(error, 'stats');
-    }
-  }
-
-  async ping(): Promise<void> {
-    this.#guard('ping');
-    try {
-      await this._ping();
-    } catch (error) {
-      throw this.#fail(error, 'ping');
-    }
-  }
-
-  close(): Promise<void> {
-    this.#closed = true;
-    this.#closing ??= this._close();
-    return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 
   async getString(key: string): Promise<string | undefined> {
@@ -406,31 +303,5 @@ export abstract class BaseCache implements CacheService {
 
   async setJson(key: string, value: unknown, options?: SetOptions): Promise<void> {
     return this.set(key, encodeWith(jsonCodec, value, 'setJson', this.type), options);
-  }
-
-  // ---- shared checks ----
-
-  #guard(operation: string): void {
-    if (this.#closed) {
-      throw new CacheError(
-        'CLOSED',
-        `${this.type} cache is closed; ${operation}() cannot run after close()`,
-        {
-          operation,
-          backend: this.type,
-        },
-      );
-    }
-  }
-
-  #check(key: string, operation: string): void {
-    this.#guard(operation);
-    validateKey(key, operation, this.type);
-  }
-
-  #fail(error: unknown, operation: string): CacheError {
-    const wrapped = CacheError.is(error) ? error : this.wrapError(error, operation);
-    if (!CALLER_ERRORS.has(wrapped.code)) this.counters.errors++;
-    return wrapped;
   }
 }

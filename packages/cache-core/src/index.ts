@@ -7,6 +7,7 @@ export {
   resolveTtl,
 } from './argument-checks.js';
 export { BaseCache, type BaseCacheOptions } from './base-cache.js';
+export { CacheLifecycle } from './cache-lifecycle.js';
 export { bytesCodec, type Codec, jsonCodec, stringCodec } from './codecs.js';
 export type {
   BaseCacheConfig,
