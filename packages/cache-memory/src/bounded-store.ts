@@ -1,7 +1,11 @@
 import type { CachePolicy, StatsCounters } from '@pywatt/cache-core';
-import { Entry } from './entry.js';
 import { createOrder } from './order/create-order.js';
 import type { EvictionOrder } from './order/eviction-order.js';
+import type { FrequencySketch } from './order/frequency-sketch.js';
+import { LfuOrder } from './order/lfu-order.js';
+import { NO_SLOT } from './order/slot-list.js';
+
+export { NO_SLOT };
 
 /** Outcome of {@link BoundedStore.write}. A failed write changed nothing. */
 export const WriteStatus = { STORED: 0, TOO_LARGE: 1, FULL: 2 } as const;
@@ -19,6 +23,8 @@ export interface StoreLimits {
   maxSizeBytes: number;
   /** Keep private copies of written values (see {@link BoundedStore.write}). */
   copyValues: boolean;
+  /** Overrides the halving period of the `lfu` frequency history (tests only). */
+  lfuSampleSize?: number | undefined;
 }
 
 // V8 keeps typed arrays up to 64 bytes on the JS heap: far cheaper than a backing store.
@@ -35,26 +41,46 @@ function copyIn(value: Uint8Array): Uint8Array {
   return copy;
 }
 
-// Entries that never expire skip the clock read.
-const isExpired = (expiresAt: number): boolean =>
-  expiresAt !== Number.POSITIVE_INFINITY && expiresAt <= Date.now();
+const INFINITY = Number.POSITIVE_INFINITY;
 
 // How many entries a full `none` cache inspects for expired ones before it refuses a new key.
 const RECLAIM_BUDGET = 1024;
 
+// Slots the store starts with (and returns to on a full clear); it doubles as it fills.
+const INITIAL_SLOTS = 16;
+
 /**
- * The synchronous heart of the memory cache: a Map of entries, an O(1)
- * eviction order and exact accounting. Nothing here awaits, so every method
- * is atomic with respect to the event loop.
+ * The synchronous heart of the memory cache: a Map from key to slot number,
+ * the entries' fields in parallel arrays indexed by slot (key, value, expiry,
+ * size), an O(1) eviction order over the slots and exact accounting. Nothing
+ * here awaits, so every method is atomic with respect to the event loop.
+ *
+ * Slots are reused (a free list) and the arrays double when every slot is
+ * taken, so they hold at most twice the peak number of entries; a full clear
+ * shrinks them back.
  */
 export class BoundedStore {
-  readonly #map = new Map<string, Entry>();
+  readonly #map = new Map<string, number>();
+  #keys: Array<string | undefined> = [];
+  #values: Array<Uint8Array | undefined> = [];
+  #expires: Float64Array;
+  /** Value bytes of each slot, kept apart so a rewrite need not read the old value. */
+  #valueBytes: Float64Array;
+  /** UTF-8 bytes of each slot's key (at most 1024 + a namespace of at most 256 + 1). */
+  #keyBytes: Uint16Array;
+  #free: number[] = [];
+  /** Slots handed out so far (the highest in use is below this). */
+  #used = 0;
+  #capacity: number;
   readonly #order: EvictionOrder;
   readonly #limits: StoreLimits;
+  readonly #maxItems: number;
+  readonly #maxSizeBytes: number;
+  readonly #copyValues: boolean;
   readonly #counters: StatsCounters;
   readonly #onRemove: ((key: string, reason: RemovalReason) => void) | undefined;
   #bytes = 0;
-  #sweepCursor: Iterator<Entry> | undefined;
+  #sweepCursor = 0;
 
   constructor(
     limits: StoreLimits,
@@ -62,7 +88,20 @@ export class BoundedStore {
     onRemove?: (key: string, reason: RemovalReason) => void,
   ) {
     this.#limits = limits;
-    this.#order = createOrder(limits.policy);
+    this.#maxItems = limits.maxItems;
+    this.#maxSizeBytes = limits.maxSizeBytes;
+    this.#copyValues = limits.copyValues;
+    this.#capacity = INITIAL_SLOTS;
+    this.#expires = new Float64Array(INITIAL_SLOTS);
+    this.#valueBytes = new Float64Array(INITIAL_SLOTS);
+    this.#keyBytes = new Uint16Array(INITIAL_SLOTS);
+    // The frequency history only pays off when something can be evicted.
+    const bounded = limits.maxItems !== INFINITY || limits.maxSizeBytes !== INFINITY;
+    this.#order = createOrder(limits.policy, INITIAL_SLOTS, {
+      enabled: bounded,
+      maxItems: limits.maxItems,
+      sampleSize: limits.lfuSampleSize,
+    });
     this.#counters = counters;
     this.#onRemove = onRemove;
   }
@@ -77,27 +116,45 @@ export class BoundedStore {
     return this.#bytes;
   }
 
-  /** The live entry for `key`, counted as a use; an expired one is removed. */
-  read(key: string): Entry | undefined {
-    const entry = this.#map.get(key);
-    if (entry === undefined) return undefined;
-    if (isExpired(entry.expiresAt)) {
-      this.#remove(entry, 'expired');
-      return undefined;
-    }
-    this.#order.touch(entry);
-    return entry;
+  /** The `lfu` frequency history; null for other policies and for an unbounded store. */
+  get history(): FrequencySketch | null {
+    return this.#order instanceof LfuOrder ? this.#order.history : null;
   }
 
-  /** The live entry for `key` without counting a use; an expired one is removed. */
-  peek(key: string): Entry | undefined {
-    const entry = this.#map.get(key);
-    if (entry === undefined) return undefined;
-    if (isExpired(entry.expiresAt)) {
-      this.#remove(entry, 'expired');
-      return undefined;
+  /** The slot of the live entry for `key`, counted as a use; NO_SLOT on a miss (an expired entry is removed). */
+  read(key: string): number {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return NO_SLOT;
+    const expiresAt = this.#expires[slot] as number;
+    // Entries that never expire skip the clock read.
+    if (expiresAt !== INFINITY && expiresAt <= Date.now()) {
+      this.#remove(slot, 'expired');
+      return NO_SLOT;
     }
-    return entry;
+    this.#order.touch(slot, key);
+    return slot;
+  }
+
+  /** The slot of the live entry for `key` without counting a use; NO_SLOT on a miss. */
+  peek(key: string): number {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return NO_SLOT;
+    const expiresAt = this.#expires[slot] as number;
+    if (expiresAt !== INFINITY && expiresAt <= Date.now()) {
+      this.#remove(slot, 'expired');
+      return NO_SLOT;
+    }
+    return slot;
+  }
+
+  /** The stored value of a slot {@link read} or {@link peek} returned (the store's own array). */
+  valueAt(slot: number): Uint8Array {
+    return this.#values[slot] as Uint8Array;
+  }
+
+  /** The expiry (epoch ms, Infinity for never) of a slot {@link read} or {@link peek} returned. */
+  expiryAt(slot: number): number {
+    return this.#expires[slot] as number;
   }
 
   /**
@@ -107,52 +164,35 @@ export class BoundedStore {
    * same-length rewrite copies into the array it already has, allocating nothing.
    */
   write(key: string, value: Uint8Array, expiresAt: number, owned = false): WriteStatus {
-    const limits = this.#limits;
-    let existing = this.#map.get(key);
-    if (existing !== undefined && isExpired(existing.expiresAt)) {
-      this.#remove(existing, 'expired');
-      existing = undefined;
+    // Kept small so that it inlines into the callers: the rewrite of a live entry is the hot path.
+    const slot = this.#map.get(key);
+    if (slot === undefined) return this.#insert(key, value, expiresAt, owned);
+    const expires = this.#expires[slot] as number;
+    if (expires !== INFINITY && expires <= Date.now()) {
+      this.#remove(slot, 'expired');
+      return this.#insert(key, value, expiresAt, owned);
     }
-    if (existing !== undefined) {
-      const sizeBytes = existing.sizeBytes - existing.value.byteLength + value.byteLength;
-      if (sizeBytes > limits.maxSizeBytes) return WriteStatus.TOO_LARGE;
-      const grow = sizeBytes - existing.sizeBytes;
-      if (this.#bytes + grow > limits.maxSizeBytes && limits.policy === 'none')
-        return WriteStatus.FULL;
-      this.#order.touch(existing);
-      while (this.#bytes + grow > limits.maxSizeBytes) this.#evictOne(existing);
-      if (owned || !limits.copyValues) existing.value = value;
-      else if (existing.value.byteLength === value.byteLength) existing.value.set(value);
-      else existing.value = copyIn(value);
-      existing.expiresAt = expiresAt;
-      existing.sizeBytes = sizeBytes;
-      this.#bytes += grow;
-      return WriteStatus.STORED;
+    const grow = value.byteLength - (this.#valueBytes[slot] as number);
+    if (grow > 0) {
+      const status = this.#growInPlace(slot, key, grow);
+      if (status !== WriteStatus.STORED) return status;
+    } else {
+      this.#order.touch(slot, key);
     }
-    const sizeBytes = Buffer.byteLength(key, 'utf8') + value.byteLength;
-    if (sizeBytes > limits.maxSizeBytes) return WriteStatus.TOO_LARGE;
-    if (this.#map.size >= limits.maxItems || this.#bytes + sizeBytes > limits.maxSizeBytes) {
-      if (limits.policy === 'none') {
-        this.sweep(RECLAIM_BUDGET);
-        if (this.#map.size >= limits.maxItems || this.#bytes + sizeBytes > limits.maxSizeBytes)
-          return WriteStatus.FULL;
-      }
-      while (this.#map.size >= limits.maxItems || this.#bytes + sizeBytes > limits.maxSizeBytes)
-        this.#evictOne(undefined);
-    }
-    const stored = owned || !limits.copyValues ? value : copyIn(value);
-    const entry = new Entry(key, stored, expiresAt, sizeBytes);
-    this.#map.set(key, entry);
-    this.#order.add(entry);
-    this.#bytes += sizeBytes;
+    if (owned || !this.#copyValues) this.#values[slot] = value;
+    else if (grow === 0) (this.#values[slot] as Uint8Array).set(value);
+    else this.#values[slot] = copyIn(value);
+    this.#expires[slot] = expiresAt;
+    this.#valueBytes[slot] = value.byteLength;
+    this.#bytes += grow;
     return WriteStatus.STORED;
   }
 
   /** Removes `key`; true if a live entry was removed. */
   delete(key: string): boolean {
-    const entry = this.peek(key);
-    if (entry === undefined) return false;
-    this.#remove(entry, undefined);
+    const slot = this.peek(key);
+    if (slot === NO_SLOT) return false;
+    this.#remove(slot, undefined);
     return true;
   }
 
@@ -160,53 +200,134 @@ export class BoundedStore {
   clear(prefix: string): void {
     if (prefix === '') {
       this.#map.clear();
-      this.#order.reset();
+      this.#keys = [];
+      this.#values = [];
+      this.#expires = new Float64Array(INITIAL_SLOTS);
+      this.#valueBytes = new Float64Array(INITIAL_SLOTS);
+      this.#keyBytes = new Uint16Array(INITIAL_SLOTS);
+      this.#free = [];
+      this.#used = 0;
+      this.#capacity = INITIAL_SLOTS;
+      this.#order.reset(INITIAL_SLOTS);
       this.#bytes = 0;
-      this.#sweepCursor = undefined;
+      this.#sweepCursor = 0;
       return;
     }
-    for (const entry of this.#map.values()) {
-      if (entry.key.startsWith(prefix)) this.#remove(entry, undefined);
+    for (const [key, slot] of this.#map) {
+      if (key.startsWith(prefix)) this.#remove(slot, undefined);
     }
   }
 
   /**
-   * Inspects at most `budget` entries, continuing where the last call
-   * stopped, and removes the expired ones. Returns how many it removed.
+   * Inspects at most `budget` slots, continuing where the last call stopped,
+   * and removes the expired entries. Returns how many it removed.
    */
   sweep(budget: number): number {
     const now = Date.now();
     let removed = 0;
-    let cursor: Iterator<Entry> | undefined = this.#sweepCursor ?? this.#map.values();
+    let cursor = this.#sweepCursor;
     for (let seen = 0; seen < budget; seen++) {
-      const step = cursor.next();
-      if (step.done === true) {
+      if (cursor >= this.#used) {
         // A pass ended; the next call starts a fresh one (which also sees later insertions).
-        cursor = undefined;
+        cursor = 0;
         break;
       }
-      if (step.value.expiresAt <= now) {
-        this.#remove(step.value, 'expired');
+      if (this.#keys[cursor] !== undefined && (this.#expires[cursor] as number) <= now) {
+        this.#remove(cursor, 'expired');
         removed++;
       }
+      cursor++;
     }
     this.#sweepCursor = cursor;
     return removed;
   }
 
-  #evictOne(pinned: Entry | undefined): void {
-    const victim = this.#order.victim(pinned);
-    // Unreachable while the size checks above hold; fail loudly rather than loop.
-    if (victim === undefined) throw new Error('memory cache: no entry left to evict');
-    this.#remove(victim, isExpired(victim.expiresAt) ? 'expired' : 'evicted');
+  /**
+   * A live entry is about to grow by `grow` bytes: counts the use and evicts
+   * others until it fits, or says why it cannot (then nothing changed).
+   */
+  #growInPlace(slot: number, key: string, grow: number): WriteStatus {
+    const maxSizeBytes = this.#maxSizeBytes;
+    const valueBytes = (this.#valueBytes[slot] as number) + grow;
+    if ((this.#keyBytes[slot] as number) + valueBytes > maxSizeBytes) return WriteStatus.TOO_LARGE;
+    if (this.#bytes + grow > maxSizeBytes && this.#limits.policy === 'none')
+      return WriteStatus.FULL;
+    this.#order.touch(slot, key);
+    while (this.#bytes + grow > maxSizeBytes) this.#evictOne(slot);
+    return WriteStatus.STORED;
   }
 
-  #remove(entry: Entry, reason: RemovalReason | undefined): void {
-    this.#map.delete(entry.key);
-    this.#order.remove(entry);
-    this.#bytes -= entry.sizeBytes;
+  /** Stores a key the store does not hold, evicting by policy until it fits. */
+  #insert(key: string, value: Uint8Array, expiresAt: number, owned: boolean): WriteStatus {
+    const maxItems = this.#maxItems;
+    const maxSizeBytes = this.#maxSizeBytes;
+    const keyBytes = Buffer.byteLength(key, 'utf8');
+    const sizeBytes = keyBytes + value.byteLength;
+    if (sizeBytes > maxSizeBytes) return WriteStatus.TOO_LARGE;
+    if (this.#map.size >= maxItems || this.#bytes + sizeBytes > maxSizeBytes) {
+      if (this.#limits.policy === 'none') {
+        this.sweep(RECLAIM_BUDGET);
+        if (this.#map.size >= maxItems || this.#bytes + sizeBytes > maxSizeBytes)
+          return WriteStatus.FULL;
+      }
+      while (this.#map.size >= maxItems || this.#bytes + sizeBytes > maxSizeBytes)
+        this.#evictOne(NO_SLOT);
+    }
+    const slot = this.#takeSlot();
+    this.#keys[slot] = key;
+    this.#values[slot] = owned || !this.#copyValues ? value : copyIn(value);
+    this.#expires[slot] = expiresAt;
+    this.#valueBytes[slot] = value.byteLength;
+    this.#keyBytes[slot] = keyBytes;
+    this.#map.set(key, slot);
+    this.#order.add(slot, key);
+    this.#bytes += sizeBytes;
+    return WriteStatus.STORED;
+  }
+
+  /** A free slot: a reused one, or the next one, doubling the arrays when every slot is taken. */
+  #takeSlot(): number {
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.#used++;
+    if (slot === this.#capacity) {
+      const capacity = this.#capacity * 2;
+      const expires = new Float64Array(capacity);
+      expires.set(this.#expires);
+      this.#expires = expires;
+      const valueBytes = new Float64Array(capacity);
+      valueBytes.set(this.#valueBytes);
+      this.#valueBytes = valueBytes;
+      const keyBytes = new Uint16Array(capacity);
+      keyBytes.set(this.#keyBytes);
+      this.#keyBytes = keyBytes;
+      this.#order.grow(capacity);
+      this.#capacity = capacity;
+    }
+    // Appended, so the key and value arrays stay packed.
+    this.#keys.push(undefined);
+    this.#values.push(undefined);
+    return slot;
+  }
+
+  #evictOne(pinned: number): void {
+    const victim = this.#order.victim(pinned);
+    // Unreachable while the size checks above hold; fail loudly rather than loop.
+    if (victim === NO_SLOT) throw new Error('memory cache: no entry left to evict');
+    const expiresAt = this.#expires[victim] as number;
+    this.#remove(victim, expiresAt !== INFINITY && expiresAt <= Date.now() ? 'expired' : 'evicted');
+  }
+
+  #remove(slot: number, reason: RemovalReason | undefined): void {
+    const key = this.#keys[slot] as string;
+    this.#map.delete(key);
+    this.#order.remove(slot);
+    this.#bytes -= (this.#keyBytes[slot] as number) + (this.#valueBytes[slot] as number);
+    this.#keys[slot] = undefined;
+    this.#values[slot] = undefined;
+    this.#free.push(slot);
     if (reason === 'evicted') this.#counters.evictions++;
     else if (reason === 'expired') this.#counters.expirations++;
-    if (reason !== undefined) this.#onRemove?.(entry.key, reason);
+    if (reason !== undefined) this.#onRemove?.(key, reason);
   }
 }

@@ -1,4 +1,10 @@
 import type { CachePolicy } from '@pywatt/cache-core';
+import {
+  initialSketchWidth,
+  SKETCH_MAX_COUNT,
+  SKETCH_SAMPLE_FACTOR,
+  SKETCH_WIDTH_PER_ENTRY,
+} from '../src/order/frequency-sketch.js';
 
 interface ModelEntry {
   key: string;
@@ -12,19 +18,74 @@ interface ModelEntry {
 export type ModelWrite = 'stored' | 'too-large' | 'full';
 
 /**
+ * The `lfu` history as documented, counted exactly: a use count per key ever
+ * used, capped at 15, every count halved (rounding down) before the use that
+ * follows each full sample of `sampleSize` uses. The sample is 10 × the
+ * sketch width, which starts at 4 × maxItems rounded up to a power of two,
+ * within 64 … 4096, and doubles whenever 4 × the entries held would exceed it
+ * (unless a test fixes the sample size).
+ */
+class ExactHistory {
+  readonly #counts = new Map<string, number>();
+  #recorded = 0;
+  #width: number;
+
+  constructor(
+    maxItems: number,
+    readonly fixedSampleSize: number | undefined,
+  ) {
+    this.#width = initialSketchWidth(maxItems);
+  }
+
+  get #sampleSize(): number {
+    return this.fixedSampleSize ?? SKETCH_SAMPLE_FACTOR * this.#width;
+  }
+
+  /** A new entry is about to be held, making `held` in all. */
+  holding(held: number): void {
+    if (held * SKETCH_WIDTH_PER_ENTRY > this.#width) this.#width *= 2;
+  }
+
+  record(key: string): void {
+    if (this.#recorded >= this.#sampleSize) {
+      for (const [k, n] of this.#counts) this.#counts.set(k, Math.floor(n / 2));
+      this.#recorded = 0;
+    }
+    this.#recorded++;
+    this.#counts.set(key, Math.min(SKETCH_MAX_COUNT, (this.#counts.get(key) ?? 0) + 1));
+  }
+
+  count(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+}
+
+/**
  * An obviously-correct (and deliberately slow) model of every policy: a plain
  * array, victims chosen by a linear scan over explicit use counters and clocks.
+ *
+ * `lfu` with a bound keeps a history of every key's uses (exact here; the
+ * cache's sketch gives the same numbers for the few keys the tests use, which
+ * a test checks): a new entry starts at its key's history count, this write
+ * included, instead of 1.
  */
 export class ReferenceModel {
   readonly entries: ModelEntry[] = [];
   readonly evicted: string[] = [];
   #clock = 0;
+  readonly #history: ExactHistory | undefined;
 
   constructor(
     readonly policy: CachePolicy,
     readonly maxItems: number,
     readonly maxSizeBytes: number,
-  ) {}
+    /** Halving period of the `lfu` history, when the store under test fixes it. */
+    lfuSampleSize?: number,
+  ) {
+    const bounded =
+      maxItems !== Number.POSITIVE_INFINITY || maxSizeBytes !== Number.POSITIVE_INFINITY;
+    if (policy === 'lfu' && bounded) this.#history = new ExactHistory(maxItems, lfuSampleSize);
+  }
 
   get bytes(): number {
     return this.entries.reduce((sum, e) => sum + e.sizeBytes, 0);
@@ -64,12 +125,19 @@ export class ReferenceModel {
       this.entries.length + 1 > this.maxItems || this.bytes + sizeBytes > this.maxSizeBytes;
     if (full() && this.policy === 'none') return 'full';
     while (full()) this.#evict(undefined);
+    let uses = 1;
+    if (this.#history !== undefined) {
+      this.#history.holding(this.entries.length + 1);
+      this.#history.record(key);
+      uses = this.#history.count(key);
+    }
     const now = ++this.#clock;
-    this.entries.push({ key, sizeBytes, uses: 1, lastUse: now, storedAt: now });
+    this.entries.push({ key, sizeBytes, uses, lastUse: now, storedAt: now });
     return 'stored';
   }
 
   #use(entry: ModelEntry): void {
+    this.#history?.record(entry.key);
     entry.uses++;
     entry.lastUse = ++this.#clock;
   }

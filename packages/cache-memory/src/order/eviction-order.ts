@@ -1,18 +1,19 @@
-import type { Entry } from '../entry.js';
-
 /**
- * The order in which a policy gives up entries. Every method is O(1).
+ * The order in which a policy gives up entries, kept over the store's slot
+ * numbers. Every method is O(1) (amortised for `grow`).
  * `victim(pinned)` never returns `pinned` (the entry being replaced).
  */
 export interface EvictionOrder {
-  /** A new entry was stored. */
-  add(entry: Entry): void;
-  /** An entry was read or rewritten. */
-  touch(entry: Entry): void;
-  /** An entry left the cache. */
-  remove(entry: Entry): void;
-  /** The entry this policy evicts next, other than `pinned`; undefined when there is none. */
-  victim(pinned?: Entry): Entry | undefined;
-  /** Forgets every entry. */
-  reset(): void;
+  /** Room for slots 0 … `capacity` − 1 (the store's slot count grew). */
+  grow(capacity: number): void;
+  /** A new entry was stored in `slot`. */
+  add(slot: number, key: string): void;
+  /** The entry in `slot` was read or rewritten. */
+  touch(slot: number, key: string): void;
+  /** The entry in `slot` left the cache. */
+  remove(slot: number): void;
+  /** The slot this policy evicts next, other than `pinned`; NO_SLOT when there is none. */
+  victim(pinned: number): number;
+  /** Forgets every entry; the store starts again with `capacity` slots. */
+  reset(capacity: number): void;
 }

@@ -1,29 +1,42 @@
-import type { Entry } from '../entry.js';
 import type { EvictionOrder } from './eviction-order.js';
-import { RecencyList } from './recency-list.js';
+import { Links, NO_SLOT, SlotList } from './slot-list.js';
 
 /** Least recently used goes first. */
-export class LruOrder extends RecencyList implements EvictionOrder {
-  add(entry: Entry): void {
-    this.pushFront(entry);
+export class LruOrder implements EvictionOrder {
+  protected links: Links;
+  protected readonly list = new SlotList();
+
+  constructor(capacity: number) {
+    this.links = new Links(capacity);
   }
-  touch(entry: Entry): void {
-    this.moveToFront(entry);
+
+  grow(capacity: number): void {
+    this.links.grow(capacity);
   }
-  remove(entry: Entry): void {
-    this.unlink(entry);
+  add(slot: number): void {
+    this.list.pushFront(this.links, slot);
   }
-  victim(pinned?: Entry): Entry | undefined {
-    const last = this.back;
-    return (last === pinned ? last?.prev : last) ?? undefined;
+  touch(slot: number): void {
+    this.list.moveToFront(this.links, slot);
+  }
+  remove(slot: number): void {
+    this.list.unlink(this.links, slot);
+  }
+  victim(pinned: number): number {
+    const last = this.list.back;
+    return last === pinned && last !== NO_SLOT ? (this.links.prev[last] as number) : last;
+  }
+  reset(capacity: number): void {
+    this.links = new Links(capacity);
+    this.list.reset();
   }
 }
 
 /** Most recently used goes first (good for cyclic scans larger than the cache). */
 export class MruOrder extends LruOrder {
-  override victim(pinned?: Entry): Entry | undefined {
-    const first = this.front;
-    return (first === pinned ? first?.next : first) ?? undefined;
+  override victim(pinned: number): number {
+    const first = this.list.front;
+    return first === pinned && first !== NO_SLOT ? (this.links.next[first] as number) : first;
   }
 }
 
@@ -32,9 +45,14 @@ export class FifoOrder extends LruOrder {
   override touch(): void {}
 }
 
-/** Keeps insertion order only so entries can be listed; never offers a victim. */
-export class NoEvictionOrder extends FifoOrder {
-  override victim(): Entry | undefined {
-    return undefined;
+/** Never offers a victim, so it keeps no order at all. */
+export class NoEvictionOrder implements EvictionOrder {
+  grow(): void {}
+  add(): void {}
+  touch(): void {}
+  remove(): void {}
+  victim(): number {
+    return NO_SLOT;
   }
+  reset(): void {}
 }
