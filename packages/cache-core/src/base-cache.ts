@@ -14,8 +14,6 @@ import { validateDelta } from './integers.js';
 import { LOCK_KEY_SPACE, validateKey, validatePrefix } from './keys.js';
 import type { CacheEntries, CacheService, SetOptions } from './types.js';
 
-const identity = <T>(value: T): T => value;
-
 export type { BaseCacheOptions };
 
 /**
@@ -58,7 +56,10 @@ export abstract class BaseCache extends CacheLifecycle implements CacheService {
   protected abstract _extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean>;
 
   /** Batch primitives: these defaults loop; backends with a native batch override them. */
-  protected async _getMany(fullKeys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+  /** In the order of `fullKeys`; `undefined` or `null` for a miss. */
+  protected async _getMany(
+    fullKeys: readonly string[],
+  ): Promise<ReadonlyArray<Uint8Array | null | undefined>> {
     return Promise.all(fullKeys.map((k) => this._get(k)));
   }
   protected async _setMany(
@@ -78,47 +79,64 @@ export abstract class BaseCache extends CacheLifecycle implements CacheService {
   // an async function: one promise per call instead of two, measurable at 100k+ ops/s.
 
   get(key: string): Promise<Uint8Array | undefined> {
+    let pending: Promise<Uint8Array | undefined>;
     try {
       this.checkKey(key, 'get');
+      pending = this._get(this.keyPrefix + key);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.failWith(error, 'get'));
     }
-    return this.settleCall(() => this._get(this.keyPrefix + key), 'get', this.#countRead);
+    return pending.then(this.#countRead, this.#failGet);
   }
 
   set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
-    let ttlMs: number;
+    let pending: Promise<void>;
     try {
       this.checkKey(key, 'set');
       checkValue(value, this.maxValueBytes, 'set', this.type);
-      ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
+      const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
+      pending = this._set(this.keyPrefix + key, value, ttlMs);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.failWith(error, 'set'));
     }
-    return this.settleCall(
-      () => this._set(this.keyPrefix + key, value, ttlMs),
-      'set',
-      this.#countSet,
-    );
+    return pending.then(this.#countSet, this.#failSet);
   }
 
   delete(key: string): Promise<boolean> {
+    let pending: Promise<boolean>;
     try {
       this.checkKey(key, 'delete');
+      pending = this._delete(this.keyPrefix + key);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.failWith(error, 'delete'));
     }
-    return this.settleCall(() => this._delete(this.keyPrefix + key), 'delete', this.#countDelete);
+    return pending.then(this.#countDelete, this.#failDelete);
   }
 
   exists(key: string): Promise<boolean> {
+    let pending: Promise<boolean>;
     try {
       this.checkKey(key, 'exists');
+      pending = this._exists(this.keyPrefix + key);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.failWith(error, 'exists'));
     }
-    return this.settleCall(() => this._exists(this.keyPrefix + key), 'exists', identity);
+    return pending.then(undefined, this.#failExists);
   }
+
+  // One handler per operation, made once: the hot paths allocate no closure per call.
+  readonly #failGet = (error: unknown): never => {
+    throw this.failWith(error, 'get');
+  };
+  readonly #failSet = (error: unknown): never => {
+    throw this.failWith(error, 'set');
+  };
+  readonly #failDelete = (error: unknown): never => {
+    throw this.failWith(error, 'delete');
+  };
+  readonly #failExists = (error: unknown): never => {
+    throw this.failWith(error, 'exists');
+  };
 
   readonly #countRead = (value: Uint8Array | undefined): Uint8Array | undefined => {
     if (value === undefined) this.counters.misses++;
@@ -188,21 +206,21 @@ export abstract class BaseCache extends CacheLifecycle implements CacheService {
   async getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {
     const list = keysToArray(keys, 'getMany');
     this.guardOpen('getMany');
-    const fullKeys = list.map((key) => {
+    const fullKeys: string[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const key = list[i] as string;
       validateKey(key, 'getMany', this.type);
-      return this.keyPrefix + key;
-    });
+      fullKeys[i] = this.keyPrefix + key;
+    }
     try {
       const values = fullKeys.length === 0 ? [] : await this._getMany(fullKeys);
       const found = new Map<string, Uint8Array>();
       for (let i = 0; i < list.length; i++) {
         const value = values[i];
-        if (value === undefined) this.counters.misses++;
-        else {
-          this.counters.hits++;
-          found.set(list[i] as string, value);
-        }
+        if (value != null) found.set(list[i] as string, value);
       }
+      this.counters.hits += found.size;
+      this.counters.misses += list.length - found.size;
       return found;
     } catch (error) {
       throw this.failWith(error, 'getMany');

@@ -13,6 +13,7 @@ export interface BaseCacheOptions {
 
 // Failures caused by the caller's arguments or data, not by the backend: not counted in stats().errors.
 const CALLER_ERRORS: ReadonlySet<string> = new Set([
+  'CLOSED',
   'INVALID_KEY',
   'INVALID_ARGUMENT',
   'NOT_NUMERIC',

@@ -263,10 +263,8 @@ export class RedisCache extends BaseCache {
 
   protected override async _getMany(
     fullKeys: readonly string[],
-  ): Promise<Array<Uint8Array | undefined>> {
-    if (!this.#cluster) {
-      return (await this.#client.mgetBuffer(...fullKeys)).map((v) => v ?? undefined);
-    }
+  ): Promise<ReadonlyArray<Uint8Array | null | undefined>> {
+    if (!this.#cluster) return this.#client.mgetBuffer(...fullKeys);
     const values: Array<Uint8Array | undefined> = new Array(fullKeys.length);
     await Promise.all(
       [...groupBySlot(fullKeys).values()].map(async (indexes) => {
