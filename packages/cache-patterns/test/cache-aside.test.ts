@@ -1,8 +1,8 @@
 import { CacheError, type CacheService, jsonCodec } from '@pywatt/cache-core';
+import { ReferenceCache } from '@pywatt/cache-core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CacheAside, CachedLoaderError, cacheAside } from '../src/index.js';
 import { memoryCache } from './support/memory.js';
-import { TestMemoryCache } from './support/test-memory-cache.js';
 
 let cache: CacheService;
 beforeEach(async () => {
@@ -223,7 +223,7 @@ describe('loaders and values', () => {
   });
 
   it('a cache that is down does not hide the source: the value is loaded and the failure reported', async () => {
-    const broken = new TestMemoryCache();
+    const broken = new ReferenceCache({});
     broken.failing = true;
     const phases: string[] = [];
     const aside = new CacheAside<number>(broken, {

@@ -1,8 +1,8 @@
 import { CacheError, type CacheService } from '@pywatt/cache-core';
+import { ReferenceCache } from '@pywatt/cache-core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CacheAside, WriteThrough, writeThrough } from '../src/index.js';
 import { memoryCache } from './support/memory.js';
-import { TestMemoryCache } from './support/test-memory-cache.js';
 
 let cache: CacheService;
 beforeEach(async () => {
@@ -36,7 +36,7 @@ describe('writeThrough', () => {
   });
 
   it('a failed cache write deletes the key so no stale value stays', async () => {
-    const flaky = new TestMemoryCache();
+    const flaky = new ReferenceCache({});
     await flaky.setJson('k', 'old');
     const originalSet = flaky.set.bind(flaky);
     flaky.set = async () => {
@@ -49,7 +49,7 @@ describe('writeThrough', () => {
   });
 
   it('rejects with the cache error when even the delete fails', async () => {
-    const down = new TestMemoryCache();
+    const down = new ReferenceCache({});
     down.failing = true;
     const written: string[] = [];
     const error = await writeThrough(down, 'k', 'v', (key) => void written.push(key)).catch(

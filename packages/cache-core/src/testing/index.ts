@@ -33,3 +33,4 @@ export function runCacheConformance(api: ConformanceTestApi, options: Conformanc
     statsAndLifecycleCases(ctx);
   });
 }
+export { ReferenceCache } from './reference-cache.js';
