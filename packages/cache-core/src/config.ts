@@ -44,22 +44,35 @@ export interface FileCacheConfig extends BaseCacheConfig {
   durable?: boolean | undefined;
 }
 
-/** Redis through ioredis. */
+/**
+ * Redis through ioredis. Give exactly one of `url`, `hosts` (+ `port`),
+ * `cluster`, `sentinel` or `client`; with none, the cache connects to 127.0.0.1:6379.
+ */
 export interface RedisCacheConfig extends BaseCacheConfig {
   type: 'redis';
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS). */
   url?: string | undefined;
+  /** One `host` or `host:port`; several hosts need `cluster` or `sentinel`. */
   hosts?: readonly string[] | undefined;
+  /** Port of `hosts` entries that give none. Default 6379. */
   port?: number | undefined;
+  /** ACL user (Redis 6+). */
   username?: string | undefined;
+  /** Password; never appears in error messages. */
   password?: string | undefined;
+  /** `true` for TLS with default options, or Node `tls.connect` options. */
   tls?: boolean | Record<string, unknown> | undefined;
+  /** Database index (not in Cluster mode). Default 0. */
   database?: number | undefined;
+  /** How long connecting may take, in ms. Default 10 000. */
   connectTimeoutMs?: number | undefined;
+  /** Redis Cluster: seed nodes as `host:port`. */
   cluster?: { nodes: readonly string[] } | undefined;
+  /** Sentinel: the sentinels as `host:port`, and the master's name. */
   sentinel?: { sentinels: readonly string[]; name: string } | undefined;
   /** An existing ioredis `Redis` or `Cluster` to use instead of connecting. */
   client?: unknown;
-  /** Close a passed `client` on `close()` (default false: the client is yours). */
+  /** With `client`: whether `close()` also closes it. Default false: the client is yours. */
   closeClient?: boolean | undefined;
 }
 

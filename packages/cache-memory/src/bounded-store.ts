@@ -123,15 +123,8 @@ export class BoundedStore {
 
   /** The slot of the live entry for `key`, counted as a use; NO_SLOT on a miss (an expired entry is removed). */
   read(key: string): number {
-    const slot = this.#map.get(key);
-    if (slot === undefined) return NO_SLOT;
-    const expiresAt = this.#expires[slot] as number;
-    // Entries that never expire skip the clock read.
-    if (expiresAt !== INFINITY && expiresAt <= Date.now()) {
-      this.#remove(slot, 'expired');
-      return NO_SLOT;
-    }
-    this.#order.touch(slot, key);
+    const slot = this.peek(key);
+    if (slot !== NO_SLOT) this.#order.touch(slot, key);
     return slot;
   }
 
@@ -140,6 +133,7 @@ export class BoundedStore {
     const slot = this.#map.get(key);
     if (slot === undefined) return NO_SLOT;
     const expiresAt = this.#expires[slot] as number;
+    // Entries that never expire skip the clock read.
     if (expiresAt !== INFINITY && expiresAt <= Date.now()) {
       this.#remove(slot, 'expired');
       return NO_SLOT;

@@ -15,39 +15,13 @@ export const DEFAULT_OPERATION_TIMEOUT_MS = 5_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * The config of {@link createRedisCache}: core's `RedisCacheConfig` with `type`
- * optional and `client` narrowed to an ioredis `Redis` or `Cluster`.
- *
- * Give exactly one of `url`, `hosts` (+ `port`), `cluster`, `sentinel` or
- * `client`; with none, the cache connects to 127.0.0.1:6379.
+ * The config of {@link createRedisCache}: core's `RedisCacheConfig` (where each
+ * field is documented) with `type` optional and `client` narrowed to an ioredis
+ * `Redis` or `Cluster`. `operationTimeoutMs` defaults to 5 000 here.
  */
 export interface RedisCacheOptions extends Omit<WithOptionalType<RedisCacheConfig>, 'client'> {
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS). */
-  url?: string | undefined;
-  /** One `host` or `host:port`; several hosts need `cluster` or `sentinel`. */
-  hosts?: readonly string[] | undefined;
-  /** Port of `hosts` entries that give none. Default 6379. */
-  port?: number | undefined;
-  /** ACL user (Redis 6+). */
-  username?: string | undefined;
-  /** Password; never appears in error messages. */
-  password?: string | undefined;
-  /** `true` for TLS with default options, or Node `tls.connect` options. */
-  tls?: boolean | Record<string, unknown> | undefined;
-  /** Database index (not in Cluster mode). Default 0. */
-  database?: number | undefined;
-  /** How long connecting may take, in ms. Default 10 000. */
-  connectTimeoutMs?: number | undefined;
-  /** Every command that gets no answer within this many ms rejects with TIMEOUT. Default 5 000. */
-  operationTimeoutMs?: number | undefined;
-  /** Redis Cluster: seed nodes as `host:port`. */
-  cluster?: { nodes: readonly string[] } | undefined;
-  /** Sentinel: the sentinels as `host:port`, and the master's name. */
-  sentinel?: { sentinels: readonly string[]; name: string } | undefined;
   /** An existing ioredis client to use; its own options then govern timeouts and retries. */
   client?: Redis | Cluster | undefined;
-  /** With `client`: whether `close()` also closes it. Default false. */
-  closeClient?: boolean | undefined;
 }
 
 /** Anything `createRedisCache` accepts: the narrow options or core's config. */
