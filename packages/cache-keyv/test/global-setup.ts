@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join, resolve } from 'node:path';
+import { type RunningCommand, startCommand } from '@pywatt/test-servers/command';
 import { startMemcached } from '@pywatt/test-servers/memcached';
 import { makeTempDir, type ServerHandle } from '@pywatt/test-servers/process';
 import { startRedis } from '@pywatt/test-servers/redis';
@@ -16,7 +15,7 @@ declare module 'vitest' {
 }
 
 let servers: ServerHandle[] = [];
-let proxy: ChildProcess | undefined;
+let proxy: RunningCommand | undefined;
 let proxyDir: { path: string; remove: () => void } | undefined;
 const PROXY_TOKEN = 'keyv-suite-token-0123456789';
 
@@ -25,21 +24,10 @@ async function startProxyServer(): Promise<string> {
   proxyDir = makeTempDir('keyv-proxy');
   const socketPath = join(proxyDir.path, 'cache.sock');
   const cli = resolve(import.meta.dirname, '../../cache-proxy/dist/cli.js');
-  const child = spawn(process.execPath, [cli, '--socket', socketPath], {
+  proxy = startCommand([cli, '--socket', socketPath], {
     env: { ...process.env, PYWATT_CACHE_TOKENS: `keyv ${PROXY_TOKEN}` },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  proxy = child;
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const deadline = Date.now() + 20_000;
-  while (!out.includes('listening')) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`pywatt-cache-server did not start: ${out}`);
-    await new Promise((done) => setTimeout(done, 20));
-  }
+  await proxy.waitFor('listening');
   return socketPath;
 }
 
@@ -56,10 +44,6 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await Promise.all(servers.map((server) => server.stop()));
   servers = [];
-  if (proxy !== undefined && proxy.exitCode === null) {
-    const exited = once(proxy, 'exit');
-    proxy.kill('SIGTERM');
-    await exited;
-  }
+  await proxy?.stop();
   proxyDir?.remove();
 }
