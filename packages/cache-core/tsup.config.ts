@@ -1,4 +1,13 @@
 import { defineConfig } from 'tsup';
 import { tsupBase } from '../../tsup.base.mjs';
 
-export default defineConfig({ ...tsupBase, entry: ['src/index.ts', 'src/testing/index.ts'] });
+export default defineConfig({
+  ...tsupBase,
+  entry: {
+    index: 'src/index.ts',
+    'store/index': 'src/store-kit.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
+  // The three entries share one copy of CacheError, StoreCache and the rules (instanceof holds across them).
+  splitting: true,
+});

@@ -1,5 +1,7 @@
-import { type CacheConfig, CacheError } from '@pywatt/cache-core';
-import { parseCacheUrl, readParams } from './url.js';
+import { CacheError } from '@pywatt/cache-core';
+import { type CacheConfig, parseCacheUrl, SHARED_PARAMS } from './create.js';
+import { registrationOf } from './registry.js';
+import { readParams } from './url.js';
 
 const camelCase = (snake: string): string =>
   snake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -33,6 +35,8 @@ export function cacheConfigFromEnv(
     if (field === 'password' || field === 'username') overrides[field] = value;
     else query.append(field, value);
   }
-  const fields = readParams(`environment variables ${prefix}*`, query.toString());
-  return { ...parseCacheUrl(url), ...fields, ...overrides } as CacheConfig;
+  const fromUrl = parseCacheUrl(url);
+  const kinds = { ...SHARED_PARAMS, ...registrationOf(fromUrl.type).params };
+  const fields = readParams(undefined, query.toString(), kinds);
+  return { ...fromUrl, ...fields, ...overrides } as CacheConfig;
 }

@@ -1,5 +1,24 @@
 export * from '@pywatt/cache-core';
-export { createCacheService } from './create.js';
+export {
+  type BuiltinCacheConfig,
+  type CacheConfig,
+  createCacheService,
+  parseCacheUrl,
+} from './create.js';
 export { cacheConfigFromEnv } from './env.js';
-export { type BackendFactory, loadBackend } from './loaders.js';
-export { parseCacheUrl, redactCacheUrl } from './url.js';
+export {
+  type BackendFactory,
+  type BackendRegistration,
+  type CustomCacheConfig,
+  loadBackend,
+  registerBackend,
+} from './registry.js';
+export {
+  credentials,
+  hostPort,
+  type ParamKind,
+  type ParsedCacheUrl,
+  redactCacheUrl,
+  urlError,
+  withPort,
+} from './url.js';

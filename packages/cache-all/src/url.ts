@@ -1,77 +1,145 @@
-import { resolve } from 'node:path';
-import { type CacheConfig, CacheError } from '@pywatt/cache-core';
+import { CacheError } from '@pywatt/cache-core';
 
-/** Query parameters a URL may carry, with the type each is read as. */
-const PARAM_TYPES: Readonly<Record<string, 'number' | 'boolean' | 'string'>> = {
-  namespace: 'string',
-  defaultTtlMs: 'number',
-  maxValueBytes: 'number',
-  operationTimeoutMs: 'number',
-  connectTimeoutMs: 'number',
-  policy: 'string',
-  maxItems: 'number',
-  maxSizeBytes: 'number',
-  sweepIntervalMs: 'number',
-  copyValues: 'boolean',
-  lockStaleMs: 'number',
-  durable: 'boolean',
-  database: 'number',
-  tls: 'boolean',
-  retries: 'number',
-  generationCacheMs: 'number',
-  token: 'string',
-};
+/** The kind a query parameter is read as. */
+export type ParamKind = 'string' | 'number' | 'boolean';
 
-interface UrlParts {
-  scheme: string;
-  username: string | undefined;
-  password: string | undefined;
-  hosts: string[];
-  path: string;
-  params: Record<string, unknown>;
+/** A cache URL taken apart, for a backend's `fromUrl`. */
+export interface ParsedCacheUrl {
+  /** Lower-case scheme: `redis`, `proxy+tcp`, `acme`. */
+  readonly scheme: string;
+  /** The decoded user name, if the URL gives one. */
+  readonly username: string | undefined;
+  /** The decoded password, if the URL gives one. Never put it in a message. */
+  readonly password: string | undefined;
+  /** The comma-separated hosts of the authority (`h1:1,h2`), as written. */
+  readonly hosts: readonly string[];
+  /** The decoded path (`/2`, `/mymaster/0`, `/var/cache`). */
+  readonly path: string;
+  /** The path split on `/`, empty segments dropped. */
+  readonly segments: readonly string[];
 }
 
-/** Replaces the password (and a proxy token) in a cache URL with `***`, for messages and logs. */
-export function redactCacheUrl(url: string): string {
-  return url
-    .replace(/^([a-z+]+:\/\/[^:/@?]*:)[^@/?]*@/i, '$1***@')
-    .replace(/([?&]token=)[^&]*/i, '$1***');
-}
-
-function fail(url: string, message: string): never {
-  const where = /^[a-z][a-z0-9+.-]*:/i.test(url) ? `cache URL ${redactCacheUrl(url)}` : url;
+/**
+ * Throws CONFIGURATION about a cache URL. The message names the scheme and
+ * what is wrong, never the URL or any value taken from it: a password can sit
+ * anywhere in a malformed URL (issue 15 #6).
+ */
+export function urlError(scheme: string | undefined, message: string): never {
+  const where = scheme === undefined ? 'cache URL' : `cache URL (${scheme}://…)`;
   throw new CacheError('CONFIGURATION', `${where}: ${message}`, { operation: 'create' });
 }
 
-function decode(url: string, text: string, what: string): string {
+function decode(scheme: string | undefined, text: string, what: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    return fail(url, `the ${what} is not valid percent-encoding`);
+    return urlError(scheme, `the ${what} is not valid percent-encoding`);
   }
 }
 
-/** Reads typed query parameters (`maxItems=5&durable=true`); `source` names them in errors. */
-export function readParams(source: string, query: string): Record<string, unknown> {
-  const url = source;
+/**
+ * An unknown parameter's name, when it is safe to repeat: a short identifier
+ * that looks like a misspelt accepted one (`maxItem`). Any other name could be
+ * a pasted secret, so it is named by position only.
+ */
+function unknownName(name: string, position: number, known: readonly string[]): string {
+  const stem = name.slice(0, 3).toLowerCase();
+  const misspelt =
+    /^[A-Za-z][A-Za-z0-9_]{2,39}$/.test(name) &&
+    known.some((a) => a === name || a.toLowerCase().startsWith(stem));
+  return misspelt ? `'${name}'` : `#${position}`;
+}
+
+const HOSTS = /^[A-Za-z0-9.\-_[\]:,%]*$/;
+
+/**
+ * Where the authority ends and the user information (if any) is. A password
+ * may hold an unencoded `/`, `?` or `@`, so the authority is taken after the
+ * first `@` that is followed by a plausible host list, not cut at the first `/`.
+ */
+function splitAuthority(rest: string): { userinfo: string | undefined; after: string } {
+  for (let at = rest.indexOf('@'); at !== -1; at = rest.indexOf('@', at + 1)) {
+    const after = rest.slice(at + 1);
+    const end = after.search(/[/?]/);
+    const hosts = end === -1 ? after : after.slice(0, end);
+    const before = rest.slice(0, at);
+    // `?name=` before it: this `@` is inside a query value (`?namespace=a@b`), not after a password.
+    if (/\?[^=]*=/.test(before)) break;
+    if (hosts.length > 0 && HOSTS.test(hosts)) return { userinfo: before, after };
+  }
+  return { userinfo: undefined, after: rest };
+}
+
+/**
+ * Takes `scheme://[user[:password]@]host1,host2/path?query` apart without
+ * WHATWG's single-host rules. Returns the parts and the raw query.
+ */
+export function splitCacheUrl(url: string): { parts: ParsedCacheUrl; query: string } {
+  const head = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  if (head === null) return urlError(undefined, 'expected scheme://host/path?query');
+  const scheme = (head[1] as string).toLowerCase();
+  const { userinfo, after } = splitAuthority(url.slice(head[0].length));
+  const match = /^([^/?]*)([^?]*)(?:\?(.*))?$/s.exec(after) as RegExpExecArray;
+  const [, hostList = '', rawPath = '', query = ''] = match;
+  let username: string | undefined;
+  let password: string | undefined;
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(':');
+    const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+    username = decode(scheme, user, 'user name') || undefined;
+    password =
+      colon === -1 ? undefined : decode(scheme, userinfo.slice(colon + 1), 'password') || undefined;
+  }
+  const path = decode(scheme, rawPath, 'path');
+  return {
+    parts: {
+      scheme,
+      username,
+      password,
+      hosts: hostList === '' ? [] : hostList.split(','),
+      path,
+      segments: path.split('/').filter((s) => s !== ''),
+    },
+    query,
+  };
+}
+
+/**
+ * Reads typed query parameters (`maxItems=5&durable=true`) by `kinds`.
+ * CONFIGURATION for an unknown, repeated or mistyped parameter; the message
+ * names the parameter, never its value.
+ */
+export function readParams(
+  scheme: string | undefined,
+  query: string,
+  kinds: Readonly<Record<string, ParamKind>>,
+  otherNames: readonly string[] = [],
+): Record<string, unknown> {
   const params: Record<string, unknown> = {};
+  const accepted = Object.keys(kinds);
+  let position = 0;
   for (const [name, raw] of new URLSearchParams(query)) {
-    const type = PARAM_TYPES[name];
-    if (type === undefined)
-      fail(url, `unknown parameter '${name}'; accepted: ${Object.keys(PARAM_TYPES).join(', ')}`);
-    if (name in params) fail(url, `parameter '${name}' is given twice`);
-    if (type === 'number') {
+    position++;
+    const kind = Object.hasOwn(kinds, name) ? kinds[name] : undefined;
+    if (kind === undefined)
+      urlError(
+        scheme,
+        `unknown parameter ${unknownName(name, position, [...accepted, ...otherNames])} for this backend; accepted: ${accepted.join(', ')}`,
+      );
+    // Only accepted names get this far: safe to repeat.
+    if (Object.hasOwn(params, name)) urlError(scheme, `parameter '${name}' is given twice`);
+    if (kind === 'number') {
       const value =
         raw === 'Infinity'
           ? Number.POSITIVE_INFINITY
           : raw.trim() === ''
             ? Number.NaN
             : Number(raw);
-      if (Number.isNaN(value)) fail(url, `parameter '${name}' must be a number, got '${raw}'`);
+      if (Number.isNaN(value)) urlError(scheme, `parameter '${name}' must be a number`);
       params[name] = value;
-    } else if (type === 'boolean') {
+    } else if (kind === 'boolean') {
       if (raw !== 'true' && raw !== 'false')
-        fail(url, `parameter '${name}' must be true or false, got '${raw}'`);
+        urlError(scheme, `parameter '${name}' must be true or false`);
       params[name] = raw === 'true';
     } else {
       params[name] = raw;
@@ -80,184 +148,101 @@ export function readParams(source: string, query: string): Record<string, unknow
   return params;
 }
 
-/** Splits `scheme://[user[:password]@]host1,host2/path?query` without WHATWG's single-host rules. */
-function splitUrl(url: string): UrlParts {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?]*)([^?]*)(?:\?(.*))?$/i.exec(url);
-  if (match === null) return fail(url, 'expected scheme://host/path?query');
-  const [, scheme = '', authority = '', path = '', query = ''] = match;
-  const at = authority.lastIndexOf('@');
-  const userinfo = at === -1 ? undefined : authority.slice(0, at);
-  const hostList = at === -1 ? authority : authority.slice(at + 1);
-  let username: string | undefined;
-  let password: string | undefined;
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    username =
-      decode(url, colon === -1 ? userinfo : userinfo.slice(0, colon), 'user name') || undefined;
-    password =
-      colon === -1 ? undefined : decode(url, userinfo.slice(colon + 1), 'password') || undefined;
-  }
-  return {
-    scheme: scheme.toLowerCase(),
-    username,
-    password,
-    hosts: hostList === '' ? [] : hostList.split(','),
-    path: decode(url, path, 'path'),
-    params: readParams(url, query),
-  };
-}
-
-function hostPort(url: string, host: string, defaultPort: number): { host: string; port: number } {
+/** Splits `host`, `host:port` or `[v6]:port` of a URL; CONFIGURATION (not naming it) when malformed. */
+export function hostPort(
+  scheme: string,
+  host: string,
+  defaultPort: number,
+): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  if (match === null) return fail(url, `'${host}' is not host or host:port`);
+  if (match === null) return urlError(scheme, 'a host is not host or host:port');
   const port = match[2] === undefined ? defaultPort : Number(match[2]);
   if (match[2] !== undefined && (port < 1 || port > 65535))
-    fail(url, `port ${port} is out of range`);
-  return { host: match[1]!, port };
+    urlError(scheme, `port ${port} is out of range`);
+  return { host: match[1] as string, port };
 }
 
-function withPort(url: string, host: string, defaultPort: number): string {
-  const parsed = hostPort(url, host, defaultPort);
+/** `host:port`, the default port added when missing. */
+export function withPort(scheme: string, host: string, defaultPort: number): string {
+  const parsed = hostPort(scheme, host, defaultPort);
   return `${parsed.host}:${parsed.port}`;
 }
 
-function credentials(parts: UrlParts): { username?: string; password?: string } {
+/** `{ username, password }` of a URL, each only when given. */
+export function credentials(parts: ParsedCacheUrl): { username?: string; password?: string } {
   return {
     ...(parts.username === undefined ? {} : { username: parts.username }),
     ...(parts.password === undefined ? {} : { password: parts.password }),
   };
 }
 
-function redisDatabase(url: string, segment: string | undefined): { database?: number } {
-  if (segment === undefined || segment === '') return {};
-  if (!/^\d+$/.test(segment)) fail(url, `the path must be a database number, got '${segment}'`);
-  return { database: Number(segment) };
+/**
+ * The secrets a URL carries (its password, and the value of every parameter
+ * named like a secret), as parsed: what {@link scrubSecrets} removes.
+ */
+export function secretsOf(url: string): string[] {
+  const secrets: string[] = [];
+  try {
+    const { parts, query } = splitCacheUrl(url);
+    if (parts.password !== undefined) secrets.push(parts.password);
+    for (const [name, value] of new URLSearchParams(query))
+      if (/token|password|secret|key/i.test(name)) secrets.push(value);
+  } catch {
+    // unparsable: nothing more is known
+  }
+  return secrets.filter((s) => s.length > 0);
+}
+
+/** Replaces each of `secrets` (and their URL-encoded forms) in `text` with `***`. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    for (const form of new Set([secret, encodeURIComponent(secret)]))
+      out = out.split(form).join('***');
+  }
+  return out;
 }
 
 /**
- * Reads a cache URL into a config object (not yet validated by the backend):
- * `memory://?maxItems=1000&policy=lfu`, `file:///abs/dir`, `file:./relative/dir`,
- * `redis://user:pass@host:6379/2?namespace=app`, `rediss://…`,
- * `redis+sentinel://s1:26379,s2:26379/mymaster/0`, `redis+cluster://h1:7000,h2:7001`,
- * `memcached://h1:11211,h2:11211`, `proxy+unix:///run/cache.sock`,
- * `proxy+tcp://host:port?token=…`. Other fields come as typed query parameters.
- * Throws CONFIGURATION (with the password redacted) for anything it cannot read.
+ * The URL with its password and secret parameters replaced by `***`, for
+ * logs. Works on the parsed URL (an unencoded `/`, `?` or `@` in a password
+ * is still found); an unparsable URL gives `'<unparsable cache URL>'`.
  */
-export function parseCacheUrl(url: string): CacheConfig {
-  if (typeof url !== 'string' || url.length === 0) {
-    throw new CacheError(
-      'CONFIGURATION',
-      'a cache URL must be a non-empty string such as memory:// or redis://host:6379',
-      { operation: 'create' },
-    );
+export function redactCacheUrl(url: string): string {
+  let scheme: string;
+  try {
+    scheme = splitCacheUrl(url).parts.scheme;
+  } catch {
+    return '<unparsable cache URL>';
   }
-  if (/^file:(?!\/\/)/i.test(url)) {
-    const [path = '', query = ''] = url.slice('file:'.length).split('?', 2);
-    if (path === '')
-      fail(url, 'file: needs a directory, e.g. file:./cache or file:///var/cache/app');
-    return {
-      type: 'file',
-      directory: resolve(decode(url, path, 'path')),
-      ...readParams(url, query),
-    } as CacheConfig;
+  const head = `${url.slice(0, scheme.length)}://`;
+  const { userinfo, after } = splitAuthority(url.slice(head.length));
+  const [authority = '', query] = splitOnce(after, '?');
+  let user = '';
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(':');
+    user = colon === -1 ? `${userinfo}@` : `${userinfo.slice(0, colon)}:***@`;
   }
-  const parts = splitUrl(url);
-  const params = parts.params;
-  const segments = parts.path.split('/').filter((s) => s !== '');
-  switch (parts.scheme) {
-    case 'memory':
-      if (parts.hosts.length > 0 || segments.length > 0)
-        fail(url, 'memory:// takes no host or path, only parameters');
-      return { type: 'memory', ...params } as CacheConfig;
-    case 'file':
-      if (parts.hosts.length > 0 && parts.hosts[0] !== 'localhost')
-        fail(url, 'file:// URLs name a local directory: file:///abs/path');
-      if (parts.path === '' || parts.path === '/') fail(url, 'file:// needs a directory path');
-      return { type: 'file', directory: parts.path, ...params } as CacheConfig;
-    case 'redis':
-    case 'rediss': {
-      if (parts.hosts.length !== 1)
-        fail(
-          url,
-          `${parts.scheme}:// takes one host; use redis+cluster:// or redis+sentinel:// for several`,
-        );
-      const { host, port } = hostPort(url, parts.hosts[0]!, 6379);
-      if (segments.length > 1) fail(url, 'the path must be only a database number');
-      const tls = parts.scheme === 'rediss' ? { tls: true } : {};
-      return {
-        type: 'redis',
-        hosts: [host],
-        port,
-        ...credentials(parts),
-        ...redisDatabase(url, segments[0]),
-        ...tls,
-        ...params,
-      } as CacheConfig;
-    }
-    case 'redis+cluster':
-    case 'rediss+cluster': {
-      if (parts.hosts.length === 0)
-        fail(url, 'list at least one cluster node: redis+cluster://h1:7000,h2:7001');
-      const nodes = parts.hosts.map((h) => withPort(url, h, 6379));
-      const tls = parts.scheme === 'rediss+cluster' ? { tls: true } : {};
-      return {
-        type: 'redis',
-        cluster: { nodes },
-        ...credentials(parts),
-        ...tls,
-        ...params,
-      } as CacheConfig;
-    }
-    case 'redis+sentinel':
-    case 'rediss+sentinel': {
-      if (parts.hosts.length === 0 || segments[0] === undefined)
-        fail(url, 'expected redis+sentinel://s1:26379,s2:26379/<master name>[/<db>]');
-      const sentinels = parts.hosts.map((h) => withPort(url, h, 26379));
-      const tls = parts.scheme === 'rediss+sentinel' ? { tls: true } : {};
-      return {
-        type: 'redis',
-        sentinel: { sentinels, name: segments[0]! },
-        ...credentials(parts),
-        ...redisDatabase(url, segments[1]),
-        ...tls,
-        ...params,
-      } as CacheConfig;
-    }
-    case 'memcached': {
-      if (parts.hosts.length === 0)
-        fail(url, 'list at least one server: memcached://h1:11211,h2:11211');
-      return {
-        type: 'memcached',
-        servers: parts.hosts.map((h) => withPort(url, h, 11211)),
-        ...credentials(parts),
-        ...params,
-      } as CacheConfig;
-    }
-    case 'proxy+unix':
-      if (parts.path === '') fail(url, 'expected proxy+unix:///path/to/socket');
-      return {
-        type: 'proxy',
-        transport: { socketPath: parts.path },
-        ...(parts.password ? { token: parts.password } : {}),
-        ...params,
-      } as CacheConfig;
-    case 'proxy+tcp': {
-      if (parts.hosts.length !== 1) fail(url, 'expected proxy+tcp://host:port');
-      const { host, port } = hostPort(url, parts.hosts[0]!, 0);
-      if (port === 0) fail(url, 'proxy+tcp:// needs a port');
-      return {
-        type: 'proxy',
-        transport: { host, port },
-        ...(parts.password ? { token: parts.password } : {}),
-        ...params,
-      } as CacheConfig;
-    }
-    case 'proxy+ipc':
-      return { type: 'proxy', transport: 'ipc', ...params } as CacheConfig;
-    default:
-      return fail(
-        url,
-        `unknown scheme '${parts.scheme}'; use memory, file, redis, rediss, redis+cluster, redis+sentinel, memcached, proxy+unix, proxy+tcp or proxy+ipc`,
-      );
-  }
+  if (query === undefined) return `${head}${user}${authority}`;
+  const params = query
+    .split('&')
+    .map((pair) => {
+      const [name = '', value] = splitOnce(pair, '=');
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        return '***';
+      }
+      return value !== undefined && /token|password|secret|key/i.test(decoded)
+        ? `${name}=***`
+        : pair;
+    })
+    .join('&');
+  return `${head}${user}${authority}?${params}`;
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { CacheError } from '@pywatt/cache-core';
 import { describe, expect, it } from 'vitest';
-import { parseCacheUrl, redactCacheUrl } from '../src/url.js';
+import { parseCacheUrl, redactCacheUrl } from '../src/index.js';
 
 describe('parseCacheUrl', () => {
   it.each([
@@ -108,7 +108,7 @@ describe('parseCacheUrl', () => {
       caught = error;
     }
     expect((caught as Error).message).not.toContain('hunter2');
-    expect((caught as Error).message).toContain('user:***@host');
+    expect((caught as Error).message).toContain('redis://…');
   });
 });
 
@@ -120,5 +120,9 @@ describe('redactCacheUrl', () => {
       'proxy+tcp://h:1?namespace=a&token=***',
     );
     expect(redactCacheUrl('memory://')).toBe('memory://');
+    expect(redactCacheUrl('redis://:Zq9Se/cretPw@127.0.0.1:1')).toBe('redis://:***@127.0.0.1:1');
+    expect(redactCacheUrl('proxy+tcp://h:1?token=A&%74oken=B')).toBe(
+      'proxy+tcp://h:1?token=***&%74oken=***',
+    );
   });
 });

@@ -3,7 +3,7 @@ import { CacheError, describeError } from './errors.js';
 import { normalizeTtl } from './ttl.js';
 import type { CacheType, SetOptions } from './types.js';
 
-// The argument checks every public method shares. BaseCache uses them; a backend
+// The argument checks every public method shares. StoreCache uses them; a backend
 // writing a fast path of its own calls the same functions, so the errors stay identical.
 
 /** Throws INVALID_ARGUMENT unless `value` is bytes, VALUE_TOO_LARGE when over `maxValueBytes`. */

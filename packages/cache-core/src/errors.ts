@@ -74,6 +74,21 @@ export class CacheError extends Error {
   }
 }
 
+// Failures caused by the caller's arguments or data, not by the backend: not counted in stats().errors.
+const CALLER_CODES: ReadonlySet<CacheErrorCode> = new Set([
+  'CLOSED',
+  'INVALID_KEY',
+  'INVALID_ARGUMENT',
+  'NOT_NUMERIC',
+  'OUT_OF_RANGE',
+  'VALUE_TOO_LARGE',
+]);
+
+/** True for codes of failures the caller caused (bad arguments, a closed cache, a non-numeric value). */
+export function isCallerError(code: CacheErrorCode): boolean {
+  return CALLER_CODES.has(code);
+}
+
 /** Returns the message of anything thrown, for wrapping in a CacheError. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

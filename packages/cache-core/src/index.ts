@@ -1,53 +1,12 @@
-export {
-  checkToken,
-  checkValue,
-  decodeWith,
-  encodeWith,
-  resolveLockTtl,
-  resolveTtl,
-} from './argument-checks.js';
-export { BaseCache, type BaseCacheOptions } from './base-cache.js';
-export { CacheLifecycle } from './cache-lifecycle.js';
+// The user API. Helpers for backend authors live in `@pywatt/cache-core/store`.
 export { bytesCodec, type Codec, jsonCodec, stringCodec } from './codecs.js';
-export type {
-  BaseCacheConfig,
-  CacheConfig,
-  FileCacheConfig,
-  MemcachedCacheConfig,
-  MemoryCacheConfig,
-  ProxyCacheConfig,
-  RedisCacheConfig,
-  WithOptionalType,
-} from './config.js';
-export {
-  baseConfigSchema,
-  type ConfigSchema,
-  type FieldRule,
-  rules,
-  validateConfig,
-} from './config-validation.js';
-export { entriesToArray, keysToArray } from './entries.js';
+export type { BaseCacheConfig, CacheServiceOptions } from './config-validation.js';
 export { CacheError, CacheErrorCode, type CacheErrorOptions, describeError } from './errors.js';
-export {
-  addToStoredInteger,
-  encodeStoredInteger,
-  outOfRange,
-  parseStoredInteger,
-  validateDelta,
-} from './integers.js';
-export {
-  LOCK_KEY_SPACE,
-  MAX_KEY_BYTES,
-  MAX_NAMESPACE_BYTES,
-  namespacePrefix,
-  RESERVED_KEY_PREFIX,
-  validateKey,
-  validateNamespace,
-  validatePrefix,
-} from './keys.js';
-export { readyOrClosed } from './ready.js';
-export { type BackendStats, buildStats, createCounters, type StatsCounters } from './stats.js';
-export { DEFAULT_TTL_MS, MAX_FINITE_TTL_MS, normalizeTtl } from './ttl.js';
+export { MAX_KEY_BYTES, MAX_NAMESPACE_BYTES } from './keys.js';
+export type { StatsCounters } from './stats.js';
+export type { Awaitable, BackendStats, CacheStore, StoreCapabilities } from './store.js';
+export { createCache, StoreCache } from './store-cache.js';
+export { DEFAULT_TTL_MS, MAX_FINITE_TTL_MS } from './ttl.js';
 export {
   type CacheEntries,
   CachePolicy,

@@ -1,6 +1,7 @@
+import type { BackendStats } from './store.js';
 import type { CacheStats } from './types.js';
 
-/** The counters a cache keeps since its creation (see {@link CacheStats}). */
+/** The counters a cache or a store keeps since its creation (see {@link CacheStats}). */
 export interface StatsCounters {
   hits: number;
   misses: number;
@@ -11,26 +12,22 @@ export interface StatsCounters {
   errors: number;
 }
 
-/** What a backend adds to its counters in `stats()`. */
-export interface BackendStats {
-  itemCount?: number | undefined;
-  memoryUsedBytes?: number | undefined;
-  backend?: Record<string, string | number> | undefined;
-}
-
 /** Fresh zeroed counters. */
 export function createCounters(): StatsCounters {
   return { hits: 0, misses: 0, sets: 0, deletes: 0, evictions: 0, expirations: 0, errors: 0 };
 }
 
-/** Combines counters with a backend's figures into a {@link CacheStats}. */
-export function buildStats(counters: StatsCounters, extra: BackendStats): CacheStats {
+/** Combines a service's counters with its store's figures into a {@link CacheStats}. */
+export function buildStats(counters: StatsCounters, store: BackendStats): CacheStats {
   const reads = counters.hits + counters.misses;
   return {
     ...counters,
-    itemCount: extra.itemCount,
-    memoryUsedBytes: extra.memoryUsedBytes,
+    evictions: counters.evictions + (store.evictions ?? 0),
+    expirations: counters.expirations + (store.expirations ?? 0),
+    errors: counters.errors + (store.errors ?? 0),
+    itemCount: store.itemCount,
+    memoryUsedBytes: store.memoryUsedBytes,
     hitRate: reads === 0 ? 0 : counters.hits / reads,
-    backend: extra.backend ?? {},
+    backend: store.backend ?? {},
   };
 }

@@ -1,4 +1,8 @@
-/** The backends. Usable as `CacheType.MEMORY` or as the literal `'memory'`. */
+/**
+ * The names of the built-in backends, usable as `CacheType.MEMORY` or as the
+ * literal `'memory'`. Core knows no backend beyond these names: any store may
+ * call itself anything (`'acme-dynamo'`).
+ */
 export const CacheType = {
   MEMORY: 'memory',
   FILE: 'file',
@@ -6,8 +10,8 @@ export const CacheType = {
   MEMCACHED: 'memcached',
   PROXY: 'proxy',
 } as const;
-/** One of the {@link CacheType} strings. */
-export type CacheType = (typeof CacheType)[keyof typeof CacheType];
+/** A backend's name: one of the built-in {@link CacheType} strings, or any other store's `name`. */
+export type CacheType = (typeof CacheType)[keyof typeof CacheType] | (string & {});
 
 /** Eviction policies. Usable as `CachePolicy.LRU` or as the literal `'lru'`. */
 export const CachePolicy = {
@@ -72,7 +76,7 @@ export interface CacheStats {
  * After `close()` every method rejects with `CLOSED`.
  */
 export interface CacheService extends AsyncDisposable {
-  /** The backend behind this cache. */
+  /** The backend behind this cache: its store's `name`. */
   readonly type: CacheType;
   /** The TTL used when a write gives none, in milliseconds (`Infinity`: no expiry). */
   readonly defaultTtlMs: number;

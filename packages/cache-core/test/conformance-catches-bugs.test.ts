@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createCache } from '../src/index.js';
 import { runCacheConformance } from '../src/testing/index.js';
-import { BrokenCache } from './reference-cache.js';
+import { BrokenStore } from './reference-cache.js';
 
 interface Collected {
   name: string;
@@ -25,7 +26,7 @@ function collectSuite(): { cases: Collected[]; cleanups: Array<() => Promise<voi
         cleanups.push(body);
       },
     },
-    { name: 'broken cache', create: async (options) => new BrokenCache(options) },
+    { name: 'broken cache', create: async (options) => createCache(new BrokenStore(), options) },
   );
   return { cases, cleanups };
 }

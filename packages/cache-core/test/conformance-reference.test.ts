@@ -1,8 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCacheConformance } from '../src/testing/index.js';
-import { ReferenceCache } from './reference-cache.js';
+import { createCache } from '../src/index.js';
+import { runCacheConformance, runStoreConformance } from '../src/testing/index.js';
+import { ReferenceStore } from './reference-cache.js';
 
+runStoreConformance('reference store', () => new ReferenceStore(), {
+  api: { describe, it, expect, afterEach },
+});
+
+// The older entry point, given caches: still supported for code that makes its own.
 runCacheConformance(
   { describe, it, expect, afterEach },
-  { name: 'reference cache', create: async (options) => new ReferenceCache(options) },
+  {
+    name: 'reference cache through runCacheConformance',
+    create: async (options) => createCache(new ReferenceStore(), options),
+  },
 );

@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
+import { CacheError, createCache, MAX_FINITE_TTL_MS } from '../src/index.js';
 import {
-  CacheError,
   encodeStoredInteger,
-  MAX_FINITE_TTL_MS,
   normalizeTtl,
   parseStoredInteger,
   rules,
   validateConfig,
   validateKey,
-} from '../src/index.js';
+} from '../src/store-kit.js';
+import { ReferenceStore } from '../src/testing/index.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -102,6 +102,37 @@ describe('config validation', () => {
     }
     expect(CacheError.is(caught, 'CONFIGURATION')).toBe(true);
     expect((caught as Error).message).toMatch(message);
+  });
+});
+
+describe('unknown fields are own properties only (issue 15 #7)', () => {
+  const schema = { maxItems: rules.optional(rules.integer(1)) };
+  const inherited = [
+    ['constructor', { type: 'memory', constructor: { name: 'x' } }],
+    ['toString', { type: 'memory', toString: 'x' }],
+    ['hasOwnProperty', { type: 'memory', hasOwnProperty: 1 }],
+    ['JSON __proto__', JSON.parse('{"type":"memory","__proto__":{"polluted":true}}')],
+  ] as const;
+
+  it.each(inherited)('validateConfig rejects %s with CONFIGURATION', (field, config) => {
+    const name = field.replace('JSON ', '');
+    expect(() => validateConfig('memory', config, schema)).toThrow(
+      new RegExp(`unknown field '${name}'`),
+    );
+    expect(codeOf(() => validateConfig('memory', config, schema))).toBe('CONFIGURATION');
+  });
+
+  it('rejects them inside nested objects too', () => {
+    const nested = rules.object({ nodes: rules.stringArray() });
+    expect(nested({ nodes: ['a'], constructor: {} })).toMatch(/unknown field 'constructor'/);
+    expect(nested(JSON.parse('{"nodes":["a"],"__proto__":{}}'))).toMatch(/unknown field/);
+  });
+
+  it('createCache rejects them in its options', () => {
+    for (const [, config] of inherited) {
+      const { type: _type, ...options } = config as Record<string, unknown>;
+      expect(codeOf(() => createCache(new ReferenceStore(), options))).toBe('CONFIGURATION');
+    }
   });
 });
 

@@ -1,9 +1,4 @@
-import {
-  addToStoredInteger,
-  CacheType,
-  LOCK_KEY_SPACE,
-  type StatsCounters,
-} from '@pywatt/cache-core';
+import { addToStoredInteger, LOCK_KEY_SPACE, type StatsCounters } from '@pywatt/cache-core/store';
 import { type DecodedEntry, FLAG_INTERNAL } from './entry-format.js';
 import { readEntryFile, removeFile } from './entry-io.js';
 import { judgeEntry } from './entry-judge.js';
@@ -17,8 +12,6 @@ export interface AtomicOperationsOptions {
   readonly durable: boolean;
   readonly lockStaleMs: number;
   readonly lockWaitMs: number;
-  /** The cache's namespace prefix, stripped from keys in error messages. */
-  readonly keyPrefix: string;
   /** The cache's stats counters: judging the current entry counts what it cleans up. */
   readonly counters: StatsCounters;
 }
@@ -62,7 +55,7 @@ export class AtomicOperations {
     key: string,
   ): Promise<number> {
     return this.#locked(fullKey, 'increment', async (loc, current, held) => {
-      const next = addToStoredInteger(current?.value, delta, key, CacheType.FILE);
+      const next = addToStoredInteger(current?.value, delta, key, 'file');
       const expiresAtMs = current?.expiresAtMs ?? expiryOf(newKeyTtlMs);
       await this.#write(loc, Buffer.from(String(next), 'latin1'), expiresAtMs, held);
       return next;
@@ -136,10 +129,12 @@ export class AtomicOperations {
     });
   }
 
-  /** The caller's key for error messages: namespace stripped, lock keys marked. */
+  /** The key for error messages, lock keys marked. */
   #displayKey(fullKey: string): string {
-    const key = fullKey.slice(this.#options.keyPrefix.length);
-    return key.startsWith(LOCK_KEY_SPACE) ? `lock ${key.slice(LOCK_KEY_SPACE.length)}` : key;
+    const at = fullKey.indexOf(LOCK_KEY_SPACE);
+    return at === -1
+      ? fullKey
+      : `lock ${fullKey.slice(0, at)}${fullKey.slice(at + LOCK_KEY_SPACE.length)}`;
   }
 }
 

@@ -1,21 +1,11 @@
+import { CacheError } from '@pywatt/cache-core';
 import {
-  CacheError,
-  type ConfigSchema,
-  type MemcachedCacheConfig,
+  type BackendConfig,
+  type FieldRule,
   rules,
   validateConfig,
   type WithOptionalType,
-} from '@pywatt/cache-core';
-
-/** The memcached cache's config; `type` may be left out. */
-export interface MemcachedCacheOptions extends WithOptionalType<MemcachedCacheConfig> {
-  /**
-   * How long a generation token (see `clear`) is cached in this process, in
-   * ms; another process's `clear()` becomes visible here within this time.
-   * 0 reads the tokens on every operation (one extra round trip). Default 1000.
-   */
-  generationCacheMs?: number | undefined;
-}
+} from '@pywatt/cache-core/store';
 
 /** Defaults of the optional fields. */
 export const DEFAULTS = {
@@ -43,7 +33,7 @@ export function parseServer(text: string): ServerAddress | undefined {
   return { host: (match[1] ?? match[2]) as string, port };
 }
 
-const serversRule = (value: unknown): string | undefined => {
+const serversRule: FieldRule<readonly string[]> = (value) => {
   if (!Array.isArray(value) || value.length === 0)
     return "must be a non-empty array of 'host:port' strings, e.g. ['127.0.0.1:11211']";
   if (value.length > 1000) return 'lists more than 1000 servers';
@@ -58,22 +48,38 @@ const serversRule = (value: unknown): string | undefined => {
 };
 
 // Never echoes the value: a mistyped password must not end up in a log.
-const secretRule = (value: unknown): string | undefined =>
+const secretRule: FieldRule<string | undefined> = (value) =>
   value === undefined || (typeof value === 'string' && value.length > 0)
     ? undefined
     : `must be a non-empty string (got a ${typeof value})`;
 
-const schema: ConfigSchema = {
+/** The memcached backend's own fields: each declared once, here; the config type is derived from it. */
+export const memcachedConfigSchema = {
+  /** `host:port` of each server. */
   servers: serversRule,
+  /** SASL PLAIN user; goes with `password`. */
   username: rules.optional(rules.nonEmptyString()),
+  /** SASL PLAIN password; never appears in messages. */
   password: secretRule,
+  /** Re-tries of idempotent requests (get, set, getMany, ping) after a network error. */
   retries: rules.optional(rules.integer(0, 10)),
+  /**
+   * How long a generation token (see `clear`) is cached in this process, in
+   * ms; another process's `clear()` becomes visible here within this time.
+   * 0 reads the tokens on every operation (one extra round trip). Default 1000.
+   */
   generationCacheMs: rules.optional(rules.integer(0, 3_600_000)),
 };
 
+/** Memcached through memjs: the config `createCacheService` takes. */
+export type MemcachedCacheConfig = BackendConfig<'memcached', typeof memcachedConfigSchema>;
+
+/** The memcached cache's config; `type` may be left out. */
+export type MemcachedCacheOptions = WithOptionalType<MemcachedCacheConfig>;
+
 /** Validates a config; throws CONFIGURATION naming the first bad field. */
 export function validateMemcachedConfig(config: unknown): MemcachedCacheOptions {
-  const valid = validateConfig<MemcachedCacheOptions>('memcached', config, schema);
+  const valid = validateConfig('memcached', config, memcachedConfigSchema) as MemcachedCacheOptions;
   if ((valid.username === undefined) !== (valid.password === undefined)) {
     throw new CacheError(
       'CONFIGURATION',

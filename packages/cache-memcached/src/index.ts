@@ -1,4 +1,9 @@
-export { DEFAULTS, type MemcachedCacheOptions, validateMemcachedConfig } from './config.js';
-export { createMemcachedCache } from './create.js';
+export {
+  DEFAULTS,
+  type MemcachedCacheConfig,
+  type MemcachedCacheOptions,
+  memcachedConfigSchema,
+  validateMemcachedConfig,
+} from './config.js';
 export { HashRing, POINTS_PER_SERVER } from './hash-ring.js';
-export { MemcachedCache } from './memcached-cache.js';
+export { createMemcachedCache, MemcachedCache, MemcachedStore } from './memcached-cache.js';

@@ -1,7 +1,8 @@
-export { createMemoryCache } from './create-memory-cache.js';
-export { InMemoryCache } from './memory-cache.js';
 export {
   DEFAULT_SWEEP_INTERVAL_MS,
+  type MemoryCacheConfig,
   type MemoryCacheOptions,
+  memoryConfigSchema,
   SWEEP_BUDGET,
 } from './memory-config.js';
+export { createMemoryCache, InMemoryCache, MemoryStore } from './memory-store.js';

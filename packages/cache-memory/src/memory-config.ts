@@ -1,16 +1,11 @@
+import { CachePolicy } from '@pywatt/cache-core';
 import {
-  CachePolicy,
-  CacheType,
-  type ConfigSchema,
+  type BackendConfig,
   type FieldRule,
-  type MemoryCacheConfig,
   rules,
   validateConfig,
   type WithOptionalType,
-} from '@pywatt/cache-core';
-
-/** What `new InMemoryCache()` and `createMemoryCache()` accept: the memory config, `type` optional. */
-export type MemoryCacheOptions = WithOptionalType<MemoryCacheConfig>;
+} from '@pywatt/cache-core/store';
 
 /** How often expired entries are swept when `sweepIntervalMs` is not given, in ms. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
@@ -19,25 +14,37 @@ export const SWEEP_BUDGET = 10_000;
 // setInterval overflows above this and would fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const sweepInterval: FieldRule = (v) =>
+const sweepInterval: FieldRule<number> = (v) =>
   v === Number.POSITIVE_INFINITY ||
   (typeof v === 'number' && Number.isFinite(v) && v >= 1 && v <= MAX_TIMER_MS)
     ? undefined
     : `must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, or Infinity to sweep only on read, got ${String(v)}`;
 
-const schema: ConfigSchema = {
+/** The memory backend's own fields: each declared once, here; the config type is derived from it. */
+export const memoryConfigSchema = {
+  /** Eviction policy once a bound is reached. Default `lru`. */
   policy: rules.optional(rules.oneOf(Object.values(CachePolicy))),
+  /** Most entries held. */
   maxItems: rules.optional(rules.integer(1)),
+  /** Most bytes held (key bytes + value bytes). */
   maxSizeBytes: rules.optional(rules.integer(1)),
+  /** How often expired entries are swept, in ms (`Infinity`: only on read). Default 1000. */
   sweepIntervalMs: rules.optional(sweepInterval),
+  /** Copy values on the way in and out. Default true. */
   copyValues: rules.optional(rules.boolean()),
 };
+
+/** The in-process backend's config, as `createCacheService` takes it. */
+export type MemoryCacheConfig = BackendConfig<'memory', typeof memoryConfigSchema>;
+
+/** What `new InMemoryCache()`, `new MemoryStore()` and `createMemoryCache()` accept: `type` optional. */
+export type MemoryCacheOptions = WithOptionalType<MemoryCacheConfig>;
 
 /** The config with every default applied. */
 export interface ResolvedMemoryConfig {
   namespace: string | undefined;
   defaultTtlMs: number | undefined;
-  maxValueBytes: number;
+  maxValueBytes: number | undefined;
   policy: CachePolicy;
   maxItems: number;
   maxSizeBytes: number;
@@ -47,11 +54,11 @@ export interface ResolvedMemoryConfig {
 
 /** Validates `config` (CONFIGURATION naming the field on failure) and applies the defaults. */
 export function resolveMemoryConfig(config: unknown): ResolvedMemoryConfig {
-  const c = validateConfig<MemoryCacheOptions>(CacheType.MEMORY, config, schema);
+  const c = validateConfig('memory', config, memoryConfigSchema);
   return {
     namespace: c.namespace,
     defaultTtlMs: c.defaultTtlMs,
-    maxValueBytes: c.maxValueBytes ?? Number.POSITIVE_INFINITY,
+    maxValueBytes: c.maxValueBytes,
     policy: c.policy ?? CachePolicy.LRU,
     maxItems: c.maxItems ?? Number.POSITIVE_INFINITY,
     maxSizeBytes: c.maxSizeBytes ?? Number.POSITIVE_INFINITY,

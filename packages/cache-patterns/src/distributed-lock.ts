@@ -1,4 +1,5 @@
-import { CacheError, type CacheService, encodeStoredInteger } from '@pywatt/cache-core';
+import { CacheError, type CacheService } from '@pywatt/cache-core';
+import { encodeStoredInteger } from '@pywatt/cache-core/store';
 import type { AcquireOptions, DistributedLockOptions } from './distributed-lock-options.js';
 import { backoffDelayMs, sleep } from './internal/backoff.js';
 import { integerAtLeast, optionalDurationMs, optionalFunction } from './internal/validate.js';

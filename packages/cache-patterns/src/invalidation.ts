@@ -1,4 +1,5 @@
-import { CacheError, type CacheService, encodeStoredInteger } from '@pywatt/cache-core';
+import { CacheError, type CacheService } from '@pywatt/cache-core';
+import { encodeStoredInteger } from '@pywatt/cache-core/store';
 import { integerAtLeast, optionalDurationMs } from './internal/validate.js';
 
 /**

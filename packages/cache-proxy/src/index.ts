@@ -1,9 +1,13 @@
-export { createProxyCache, TOKEN_ENV } from './client/create-proxy-cache.js';
 export {
+  createProxyCache,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_OPERATION_TIMEOUT_MS,
+  type ProxyCacheConfig,
   type ProxyCacheOptions,
   ProxyCacheService,
+  ProxyStore,
+  proxyConfigSchema,
+  TOKEN_ENV,
 } from './client/proxy-cache-service.js';
 export { DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol/constants.js';
 export type { AuthOptions, TokenGrant } from './server/auth.js';
@@ -15,4 +19,5 @@ export {
   startCacheServer,
 } from './server/cache-server.js';
 export type { ConnectionEvent } from './server/connection.js';
+export type { Servable, StoreBackedCache } from './server/hosted-cache.js';
 export type { IpcChannel } from './transport/ipc-channel.js';

@@ -1,12 +1,11 @@
+import { CacheError } from '@pywatt/cache-core';
 import {
-  CacheError,
-  type ConfigSchema,
+  type BackendConfig,
   type FieldRule,
-  type RedisCacheConfig,
   rules,
   validateConfig,
   type WithOptionalType,
-} from '@pywatt/cache-core';
+} from '@pywatt/cache-core/store';
 import type { Cluster, Redis } from 'ioredis';
 
 /** Default `operationTimeoutMs`: a command that gets no answer within this rejects with TIMEOUT. */
@@ -14,56 +13,69 @@ export const DEFAULT_OPERATION_TIMEOUT_MS = 5_000;
 /** Default `connectTimeoutMs`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/**
- * The config of {@link createRedisCache}: core's `RedisCacheConfig` (where each
- * field is documented) with `type` optional and `client` narrowed to an ioredis
- * `Redis` or `Cluster`. `operationTimeoutMs` defaults to 5 000 here.
- */
-export interface RedisCacheOptions extends Omit<WithOptionalType<RedisCacheConfig>, 'client'> {
-  /** An existing ioredis client to use; its own options then govern timeouts and retries. */
-  client?: Redis | Cluster | undefined;
-}
-
-/** Anything `createRedisCache` accepts: the narrow options or core's config. */
-export type RedisCacheInput = RedisCacheOptions | WithOptionalType<RedisCacheConfig>;
-
 const addressArray =
-  (): FieldRule =>
+  (): FieldRule<readonly string[]> =>
   (v): string | undefined =>
     rules.stringArray({ nonEmpty: true })(v) ??
     (v as string[])
       .filter((a) => parseAddress(a, 6379) === undefined)
       .map((a) => `has ${JSON.stringify(a)}, which is not 'host' or 'host:port'`)[0];
 
-const schema: ConfigSchema = {
-  url: rules.optional((v) =>
+/**
+ * The Redis backend's own fields: each declared once, here; the config type is
+ * derived from it. Give exactly one of `url`, `hosts` (+ `port`), `cluster`,
+ * `sentinel` or `client`; with none, the cache connects to 127.0.0.1:6379.
+ */
+export const redisConfigSchema = {
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS). */
+  url: rules.optional<string>((v) =>
     typeof v === 'string' && /^rediss?:\/\/./.test(v)
       ? undefined
       : 'must be a redis:// or rediss:// URL',
   ),
+  /** One `host` or `host:port`; several hosts need `cluster` or `sentinel`. */
   hosts: rules.optional(addressArray()),
+  /** Port of `hosts` entries that give none. Default 6379. */
   port: rules.optional(rules.integer(1, 65535)),
+  /** ACL user (Redis 6+). */
   username: rules.optional(rules.nonEmptyString()),
+  /** Password; never appears in error messages. */
   password: rules.optional(rules.string()),
-  // Node's TLS options may have any shape: only the type is checked.
-  tls: rules.optional((v) =>
+  /** `true` for TLS with default options, or Node `tls.connect` options. Only the type is checked. */
+  tls: rules.optional<boolean | Record<string, unknown>>((v) =>
     typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Array.isArray(v))
       ? undefined
       : 'must be true, false or an object of TLS options',
   ),
+  /** Database index (not in Cluster mode). Default 0. */
   database: rules.optional(rules.integer(0, 2 ** 31 - 1)),
+  /** How long connecting may take, in ms. Default 10 000. */
   connectTimeoutMs: rules.optional(rules.durationMs()),
+  /** Redis Cluster: seed nodes as `host:port`. */
   cluster: rules.optional(rules.object({ nodes: addressArray() })),
+  /** Sentinel: the sentinels as `host:port`, and the master's name. */
   sentinel: rules.optional(
     rules.object({ sentinels: addressArray(), name: rules.nonEmptyString() }),
   ),
-  client: rules.optional((v) =>
+  /** An existing ioredis `Redis` or `Cluster` to use instead of connecting; its own options then govern timeouts and retries. */
+  client: rules.optional<Redis | Cluster>((v) =>
     typeof v === 'object' && v !== null && typeof (v as Redis).sendCommand === 'function'
       ? undefined
       : 'must be an ioredis Redis or Cluster instance',
   ),
+  /** With `client`: whether `close()` also closes it. Default false: the client is yours. */
   closeClient: rules.optional(rules.boolean()),
 };
+
+/** Redis through ioredis: the config `createCacheService` takes. `operationTimeoutMs` defaults to 5 000. */
+export type RedisCacheConfig = BackendConfig<'redis', typeof redisConfigSchema>;
+
+/** The config of {@link createRedisCache}: {@link RedisCacheConfig} with `type` optional. */
+export type RedisCacheOptions = WithOptionalType<RedisCacheConfig>;
+
+/** Anything `createRedisCache` accepts (kept for code written against earlier versions). */
+export type RedisCacheInput = RedisCacheOptions;
+
 /** Splits `host`, `host:port` or `[v6]:port`; undefined when malformed. */
 export function parseAddress(
   text: string,
@@ -89,7 +101,7 @@ const fail = (message: string): never => {
  * no `database` in Cluster mode, connection fields not mixed with `client`.
  */
 export function validateRedisConfig(config: unknown): RedisCacheOptions {
-  const c = validateConfig<RedisCacheOptions>('redis', config, schema);
+  const c = validateConfig('redis', config, redisConfigSchema) as RedisCacheOptions;
   const sources = (['url', 'hosts', 'cluster', 'sentinel', 'client'] as const).filter(
     (field) => c[field] !== undefined,
   );

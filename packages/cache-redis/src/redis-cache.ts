@@ -1,14 +1,14 @@
 import {
   type BackendStats,
-  BaseCache,
   CacheError,
-  CacheType,
-  outOfRange,
-  validateKey,
+  type CacheStore,
+  StoreCache,
+  type StoreCapabilities,
 } from '@pywatt/cache-core';
+import { outOfRange } from '@pywatt/cache-core/store';
 import type { Cluster, Redis } from 'ioredis';
 import { clearNode, dataNodes } from './clear.js';
-import { type RedisCacheInput, validateRedisConfig } from './config.js';
+import { type RedisCacheInput, type RedisCacheOptions, validateRedisConfig } from './config.js';
 import { buildConnection, type Connection } from './connect.js';
 import { mergeInfo } from './info.js';
 import { mapRedisError } from './map-error.js';
@@ -17,32 +17,33 @@ import { EXTEND_LOCK, INCREMENT, runScript, UNLOCK } from './scripts.js';
 import { groupBySlot } from './slots.js';
 
 const CLOSE_GRACE_MS = 1_000;
-// BaseCache's list of failures caused by the caller (not counted in stats().errors); the get fast path keeps it.
-const CALLER_ERRORS: ReadonlySet<string> = new Set([
-  'INVALID_KEY',
-  'INVALID_ARGUMENT',
-  'NOT_NUMERIC',
-  'OUT_OF_RANGE',
-  'VALUE_TOO_LARGE',
-]);
 type Pair = readonly [string, Uint8Array];
 
 /**
- * A PyWatt cache in Redis (single node, Sentinel or Cluster) through ioredis.
+ * A PyWatt store in Redis (single node, Sentinel or Cluster) through ioredis.
  * Every operation is one round trip; setIfAbsent, getAndSet, increment and the
  * locks are atomic on the server (SET NX PX, SET GET, Lua scripts).
  *
  * The constructor validates the config and builds the client without
- * connecting; prefer {@link createRedisCache}, which also connects and pings.
+ * connecting; {@link createRedisCache} also connects and pings.
  * Errors: CONFIGURATION from the constructor; CONNECTION, TIMEOUT,
  * UNAUTHORIZED, CAPACITY_EXCEEDED, PROTOCOL from operations (see README).
  */
-export class RedisCache extends BaseCache {
-  readonly type = CacheType.REDIS;
+export class RedisStore implements CacheStore {
+  readonly name = 'redis';
+  readonly capabilities: StoreCapabilities = {
+    ttlResolutionMs: 1,
+    maxKeyBytes: 512 * 1024 * 1024,
+    maxValueBytes: 512 * 1024 * 1024,
+    sharedAcrossProcesses: true,
+    sharedAcrossMachines: true,
+    constantTimeClear: false,
+  };
+  /** The validated config. */
+  readonly config: RedisCacheOptions;
   readonly #conn: Connection;
   readonly #client: Redis | Cluster;
   readonly #cluster: boolean;
-  readonly #prefixBytes: number;
   readonly #secrets: string[];
   #lastConnectionError: Error | undefined;
   readonly #onError = (error: Error): void => {
@@ -54,11 +55,10 @@ export class RedisCache extends BaseCache {
 
   constructor(config: RedisCacheInput = {}) {
     const options = validateRedisConfig(config);
-    super(options);
+    this.config = options;
     this.#conn = buildConnection(options);
     this.#client = this.#conn.client;
     this.#cluster = this.#client.isCluster;
-    this.#prefixBytes = Buffer.byteLength(this.keyPrefix);
     const urlPassword =
       options.url === undefined ? '' : decodeURIComponent(new URL(options.url).password);
     this.#secrets = [options.password ?? '', urlPassword].filter((s) => s.length > 0);
@@ -92,13 +92,14 @@ export class RedisCache extends BaseCache {
         );
       }
     } catch (error) {
-      const wrapped = this.wrapError(error, 'create');
+      const wrapped = this.mapError(error, 'create');
       await this.close();
       throw wrapped;
     }
   }
 
-  protected override wrapError(error: unknown, operation: string): CacheError {
+  mapError(error: unknown, operation: string): CacheError {
+    if (CacheError.is(error)) return error;
     return mapRedisError(error, operation, {
       endpoint: this.#conn.endpoint,
       operationTimeoutMs: this.#conn.operationTimeoutMs,
@@ -107,82 +108,29 @@ export class RedisCache extends BaseCache {
     });
   }
 
-  // ---- fast path: same checks, errors and stats as BaseCache.get ----
-
-  /**
-   * The stored bytes, or undefined when the key is absent. Same contract as
-   * BaseCache.get, with one `.then` on ioredis's promise (null → undefined,
-   * hit/miss counted, errors mapped in one step) instead of two: at 200k gets/s
-   * every promise and closure per call shows (see README, Benchmarks).
-   */
-  override get(key: string): Promise<Uint8Array | undefined> {
-    // Closed cache or a bad key: the base path raises exactly its usual error.
-    if (this.closed || typeof key !== 'string') return super.get(key);
-    try {
-      validateKey(key, 'get', this.type);
-    } catch {
-      return super.get(key);
-    }
-    let pending: Promise<Buffer | null>;
-    try {
-      pending = this.#client.getBuffer(this.keyPrefix + key);
-    } catch (error) {
-      return Promise.reject(this.#failed(error, 'get'));
-    }
-    return pending.then(this.#countRead, this.#failGet);
-  }
-
-  readonly #countRead = (value: Buffer | null): Uint8Array | undefined => {
-    if (value === null) {
-      this.counters.misses++;
-      return undefined;
-    }
-    this.counters.hits++;
-    return value;
-  };
-
-  readonly #failGet = (error: unknown): Promise<Uint8Array | undefined> => {
-    // Cluster: a redirection (ASK/MOVED/TRYAGAIN) the auto-pipeline left unfollowed is re-sent alone (redirect.ts).
-    if (this.#cluster) {
-      return (followRedirect(this.#client, error, null) as Promise<Buffer | null>).then(
-        this.#countRead,
-        this.#failGetAgain,
-      );
-    }
-    throw this.#failed(error, 'get');
-  };
-
-  readonly #failGetAgain = (error: unknown): never => {
-    throw this.#failed(error, 'get');
-  };
-
   // Failure handlers of the primitives below: only a rejection reaches them.
   readonly #follow = (error: unknown): Promise<unknown> =>
     followRedirect(this.#client, error, 'utf8');
   readonly #followBuffer = (error: unknown): Promise<unknown> =>
     followRedirect(this.#client, error, null);
-  readonly #followGet = (error: unknown): Promise<Uint8Array | undefined> =>
-    (this.#followBuffer(error) as Promise<Buffer | null>).then(orUndefined);
+  // Cluster: a redirection (ASK/MOVED/TRYAGAIN) the auto-pipeline left unfollowed is re-sent alone (redirect.ts).
+  readonly #followGet = (error: unknown): Promise<Buffer | null> =>
+    this.#followBuffer(error) as Promise<Buffer | null>;
   readonly #followCount = (error: unknown): Promise<boolean> =>
     (this.#follow(error) as Promise<number>).then(isPositive);
-
-  /** What BaseCache does with a primitive's failure: a CacheError, counted unless the caller caused it. */
-  #failed(error: unknown, operation: string): CacheError {
-    const wrapped = CacheError.is(error) ? error : this.wrapError(error, operation);
-    if (!CALLER_ERRORS.has(wrapped.code)) this.counters.errors++;
-    return wrapped;
-  }
 
   // ---- primitives ----
 
   // The hot paths return ioredis's promise (plus at most one .then) instead of
   // adding an async frame: measurable at 100k+ ops/s (see README, Benchmarks).
-  protected _get(fullKey: string): Promise<Uint8Array | undefined> {
-    return this.#client.getBuffer(fullKey).then(orUndefined, this.#followGet);
+  get(fullKey: string): Promise<Buffer | null> {
+    // ioredis's own promise, null for a miss: the service adds the only `.then` of the call.
+    const pending = this.#client.getBuffer(fullKey);
+    return this.#cluster ? pending.then(undefined, this.#followGet) : pending;
   }
 
-  protected _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    // Resolves with 'OK', which BaseCache ignores: no extra .then needed (single node).
+  set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    // Resolves with 'OK', which the service ignores: no extra .then needed (single node).
     const sent: Promise<unknown> =
       ttlMs === Number.POSITIVE_INFINITY
         ? this.#client.set(fullKey, asBuffer(value))
@@ -190,19 +138,15 @@ export class RedisCache extends BaseCache {
     return (this.#cluster ? sent.then(undefined, this.#follow) : sent) as Promise<void>;
   }
 
-  protected _delete(fullKey: string): Promise<boolean> {
+  delete(fullKey: string): Promise<boolean> {
     return this.#client.unlink(fullKey).then(isPositive, this.#followCount);
   }
 
-  protected _exists(fullKey: string): Promise<boolean> {
+  exists(fullKey: string): Promise<boolean> {
     return this.#client.exists(fullKey).then(isPositive, this.#followCount);
   }
 
-  protected async _setIfAbsent(
-    fullKey: string,
-    value: Uint8Array,
-    ttlMs: number,
-  ): Promise<boolean> {
+  async setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
     let reply: unknown;
     try {
       reply =
@@ -215,7 +159,7 @@ export class RedisCache extends BaseCache {
     return reply !== null;
   }
 
-  protected async _getAndSet(
+  async getAndSet(
     fullKey: string,
     value: Uint8Array,
     ttlMs: number,
@@ -234,7 +178,7 @@ export class RedisCache extends BaseCache {
     return reply ?? undefined;
   }
 
-  protected async _increment(
+  async increment(
     fullKey: string,
     delta: number,
     newKeyTtlMs: number,
@@ -250,18 +194,18 @@ export class RedisCache extends BaseCache {
         throw new CacheError(
           'NOT_NUMERIC',
           `the value of key ${JSON.stringify(key)} is not a decimal integer, so it cannot be incremented`,
-          { operation: 'increment', backend: this.type },
+          { operation: 'increment', backend: this.name },
         );
       }
       const range = /PYWATT_OUT_OF_RANGE (-?\d+)/.exec(message);
       if (range !== null) {
-        throw outOfRange(key, range[1] as string, delta, this.type);
+        throw outOfRange(key, range[1] as string, delta, this.name);
       }
       throw error;
     }
   }
 
-  protected override async _getMany(
+  async getMany(
     fullKeys: readonly string[],
   ): Promise<ReadonlyArray<Uint8Array | null | undefined>> {
     if (!this.#cluster) return this.#client.mgetBuffer(...fullKeys);
@@ -282,7 +226,7 @@ export class RedisCache extends BaseCache {
     return values;
   }
 
-  protected override async _setMany(entries: readonly Pair[], ttlMs: number): Promise<void> {
+  async setMany(entries: readonly Pair[], ttlMs: number): Promise<void> {
     const groups = this.#cluster
       ? this.#groupByNode(entries.map(([k]) => k))
       : [entries.map((_, i) => i)];
@@ -306,7 +250,7 @@ export class RedisCache extends BaseCache {
     );
   }
 
-  protected override async _deleteMany(fullKeys: readonly string[]): Promise<number> {
+  async deleteMany(fullKeys: readonly string[]): Promise<number> {
     if (!this.#cluster) return this.#client.unlink(...fullKeys);
     const counts = await Promise.all(
       [...groupBySlot(fullKeys).values()].map((indexes) =>
@@ -318,15 +262,16 @@ export class RedisCache extends BaseCache {
     return counts.reduce((a, b) => a + b, 0);
   }
 
-  protected async _clear(fullPrefix: string): Promise<void> {
-    // Internal keys (locks) have U+0000 right after the namespace prefix.
-    const keep = (key: Buffer): boolean => key[this.#prefixBytes] === 0;
+  async clear(fullPrefix: string): Promise<void> {
+    // Locks have U+0000 right after the prefix (see CacheStore.clear).
+    const prefixBytes = Buffer.byteLength(fullPrefix);
+    const keep = (key: Buffer): boolean => key[prefixBytes] === 0;
     await Promise.all(
       dataNodes(this.#client).map((node) => clearNode(node, fullPrefix, keep, this.#cluster)),
     );
   }
 
-  protected async _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+  async lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
     try {
       return (await this.#client.set(lockKey, token, 'PX', ttlMs, 'NX')) !== null;
     } catch (error) {
@@ -334,32 +279,32 @@ export class RedisCache extends BaseCache {
     }
   }
 
-  protected async _unlock(lockKey: string, token: string): Promise<boolean> {
+  async unlock(lockKey: string, token: string): Promise<boolean> {
     return Number(await runScript(this.#client, UNLOCK, lockKey, [token])) === 1;
   }
 
-  protected async _extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+  async extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
     return Number(await runScript(this.#client, EXTEND_LOCK, lockKey, [token, ttlMs])) === 1;
   }
 
-  protected async _stats(): Promise<BackendStats> {
+  async stats(): Promise<BackendStats> {
     const nodes = dataNodes(this.#client);
     const infos = await Promise.all(nodes.map((node) => node.info()));
     const backend = mergeInfo(infos);
     // Counting a namespace's keys would need a full SCAN: only a cache that owns the whole database gets a count.
     let itemCount: number | undefined;
-    if (this.keyPrefix === '') {
+    if (this.config.namespace === undefined) {
       const sizes = await Promise.all(nodes.map((node) => node.dbsize()));
       itemCount = sizes.reduce((a, b) => a + b, 0);
     }
     return { itemCount, backend };
   }
 
-  protected async _ping(): Promise<void> {
+  async ping(): Promise<void> {
     await this.#client.ping();
   }
 
-  protected async _close(): Promise<void> {
+  async close(): Promise<void> {
     const client = this.#client;
     if (this.#conn.owned) {
       if (client.status === 'ready') {
@@ -397,10 +342,6 @@ function isPositive(count: number): boolean {
   return count > 0;
 }
 
-function orUndefined<T>(value: T | null): T | undefined {
-  return value ?? undefined;
-}
-
 function asBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value)
     ? value
@@ -417,4 +358,40 @@ async function raceTimer(promise: Promise<unknown>, ms: number): Promise<void> {
     }),
   ]);
   clearTimeout(timer);
+}
+
+/**
+ * A Redis cache: a {@link CacheService} over a {@link RedisStore}, plus the
+ * ioredis `client` and `connect()`. `new RedisCache(config)` validates and
+ * builds the client without I/O; {@link createRedisCache} also connects.
+ */
+export class RedisCache extends StoreCache<RedisStore> {
+  /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
+  constructor(config: RedisCacheInput = {}) {
+    const store = new RedisStore(config);
+    const { namespace, defaultTtlMs, maxValueBytes } = store.config;
+    super(store, { namespace, defaultTtlMs, maxValueBytes });
+  }
+
+  /** The ioredis client, for commands this cache does not offer. Do not close it while the cache is open. */
+  get client(): Redis | Cluster {
+    return this.store.client;
+  }
+
+  /** See {@link RedisStore.connect}. */
+  connect(): Promise<void> {
+    return this.store.connect();
+  }
+}
+
+/**
+ * Validates `config`, builds a {@link RedisCache}, connects and pings, then
+ * resolves. Rejects with CONFIGURATION (naming the field), CONNECTION
+ * (refused, unreachable), UNAUTHORIZED (wrong username or password) or
+ * TIMEOUT; on failure no connection or reconnect timer is left behind.
+ */
+export async function createRedisCache(config: RedisCacheInput = {}): Promise<RedisCache> {
+  const cache = new RedisCache(config);
+  await cache.connect();
+  return cache;
 }

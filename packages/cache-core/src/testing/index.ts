@@ -1,6 +1,13 @@
+import type { Awaitable, CacheStore } from '../store.js';
+import { createCache } from '../store-cache.js';
 import { atomicCases } from './atomic.js';
 import { batchAndClearCases } from './batch-and-clear.js';
-import { type ConformanceOptions, type ConformanceTestApi, createSuiteContext } from './context.js';
+import {
+  type ConformanceCapabilities,
+  type ConformanceOptions,
+  type ConformanceTestApi,
+  createSuiteContext,
+} from './context.js';
 import { lockCases } from './locks.js';
 import { statsAndLifecycleCases } from './stats-and-lifecycle.js';
 import { ttlCases } from './ttl.js';
@@ -33,4 +40,36 @@ export function runCacheConformance(api: ConformanceTestApi, options: Conformanc
     statsAndLifecycleCases(ctx);
   });
 }
-export { ReferenceCache } from './reference-cache.js';
+
+/** Options of {@link runStoreConformance}. */
+export interface StoreConformanceOptions {
+  /** vitest's functions: `{ describe, it, expect, afterEach }`. */
+  api: ConformanceTestApi;
+  /** What the store differs in (see {@link ConformanceCapabilities}). */
+  capabilities?: ConformanceCapabilities;
+}
+
+/**
+ * Runs the whole cache contract against caches made with
+ * `createCache(await createStore(), { namespace, defaultTtlMs })`. `createStore`
+ * is called once per cache a case opens; with `capabilities.sharedStorage`,
+ * the stores it makes must share their data (same server, same directory).
+ *
+ * ```ts
+ * import { afterEach, describe, expect, it } from 'vitest';
+ * runStoreConformance('acme', () => new AcmeStore(), { api: { describe, it, expect, afterEach } });
+ * ```
+ */
+export function runStoreConformance(
+  name: string,
+  createStore: () => Awaitable<CacheStore>,
+  options: StoreConformanceOptions,
+): void {
+  runCacheConformance(options.api, {
+    name,
+    create: async (o) => createCache(await createStore(), o),
+    ...(options.capabilities === undefined ? {} : { capabilities: options.capabilities }),
+  });
+}
+
+export { ReferenceCache, ReferenceStore } from './reference-cache.js';

@@ -1,4 +1,3 @@
-import { CacheType } from '../types.js';
 import { bytes, type SuiteContext } from './context.js';
 
 /** Stats counting, ping, close and CLOSED. */
@@ -33,9 +32,10 @@ export function statsAndLifecycleCases(ctx: SuiteContext): void {
   });
 
   describe('lifecycle', () => {
-    it('reports its type and answers ping', async () => {
+    it('reports its type (a non-empty name) and answers ping', async () => {
       const cache = await ctx.cache();
-      expect(Object.values(CacheType)).toContain(cache.type);
+      expect(typeof cache.type).toBe('string');
+      expect(cache.type.length).toBeGreaterThan(0);
       await expect(cache.ping()).resolves.toBeUndefined();
     });
 

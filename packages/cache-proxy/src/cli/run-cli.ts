@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CacheError, type CacheService, describeError } from '@pywatt/cache-core';
+import { CacheError, describeError, type StoreCache } from '@pywatt/cache-core';
 import { startCacheServer } from '../server/cache-server.js';
 import type { ConnectionEvent } from '../server/connection.js';
 import { parseCli, USAGE } from './cli-options.js';
@@ -15,8 +15,8 @@ export function formatEvent(e: ConnectionEvent): string {
   return parts.join(' ');
 }
 
-async function loadMemoryBackend(options: Record<string, unknown>): Promise<CacheService> {
-  let mod: { createMemoryCache: (o: Record<string, unknown>) => Promise<CacheService> };
+async function loadMemoryBackend(options: Record<string, unknown>): Promise<StoreCache> {
+  let mod: { createMemoryCache: (o: Record<string, unknown>) => Promise<StoreCache> };
   try {
     mod = (await import('@pywatt/cache-memory')) as typeof mod;
   } catch (error) {
@@ -33,7 +33,7 @@ async function loadMemoryBackend(options: Record<string, unknown>): Promise<Cach
  * Creates the backend of `url` through @pywatt/cache-all, looked up from the working
  * directory first (where the user installed it beside the backend), then beside this package.
  */
-async function loadBackendByUrl(url: string): Promise<CacheService> {
+async function loadBackendByUrl(url: string): Promise<StoreCache> {
   let specifier = '@pywatt/cache-all';
   try {
     specifier = pathToFileURL(
@@ -42,7 +42,7 @@ async function loadBackendByUrl(url: string): Promise<CacheService> {
   } catch {
     // not installed in the working directory: try the plain name
   }
-  let mod: { createCacheService: (url: string) => Promise<CacheService> };
+  let mod: { createCacheService: (url: string) => Promise<StoreCache> };
   try {
     mod = (await import(specifier)) as typeof mod;
   } catch (error) {
@@ -69,7 +69,7 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let cache: CacheService | undefined;
+  let cache: StoreCache | undefined;
   try {
     cache =
       options.url === undefined

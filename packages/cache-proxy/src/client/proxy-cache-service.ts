@@ -1,27 +1,55 @@
 import {
   type BackendStats,
-  BaseCache,
   CacheError,
-  CacheType,
-  describeError,
-  LOCK_KEY_SPACE,
-  type ProxyCacheConfig,
+  type CacheStore,
+  StoreCache,
+  type StoreCapabilities,
 } from '@pywatt/cache-core';
+import {
+  type BackendConfig,
+  type FieldRule,
+  LOCK_KEY_SPACE,
+  readyOrClosed,
+  rules,
+  validateConfig,
+  type WithOptionalType,
+} from '@pywatt/cache-core/store';
 import { Op } from '../protocol/constants.js';
 import type { WireValue } from '../protocol/values.js';
 import type { IpcChannel } from '../transport/ipc-channel.js';
 import { ClientLink } from './client-link.js';
 
-/** The proxy's options: {@link ProxyCacheConfig} plus the IPC channel to use. */
-export interface ProxyCacheOptions extends Omit<ProxyCacheConfig, 'type'> {
-  type?: 'proxy' | undefined;
+/** The environment variable a client reads its token from when the config gives none. */
+export const TOKEN_ENV = 'PYWATT_CACHE_TOKEN';
+
+/** The proxy client's own fields: each declared once, here; the config type is derived from it. */
+export const proxyConfigSchema = {
+  /** `'ipc'` (the parent's channel), a Unix socket or a loopback TCP address. */
+  transport: rules.either(
+    rules.oneOf(['ipc']),
+    rules.object({ socketPath: rules.nonEmptyString() }),
+    rules.object({ host: rules.nonEmptyString(), port: rules.integer(1, 65535) }),
+  ),
+  /** The token the server knows this client by. Default: the `PYWATT_CACHE_TOKEN` variable. */
+  token: rules.optional(rules.nonEmptyString()),
+  /** Deadline of one connection attempt (connect + handshake), in ms. Default 5000. */
+  connectTimeoutMs: rules.optional(rules.durationMs()),
   /**
    * With `transport: 'ipc'`: the channel to the server. Default `process`
    * (this process was forked by the server). A parent that forked a server
    * child passes that `ChildProcess`.
    */
-  channel?: IpcChannel | undefined;
-}
+  channel: rules.optional<IpcChannel>(((v: unknown) =>
+    typeof v === 'object' && v !== null && typeof (v as { on?: unknown }).on === 'function'
+      ? undefined
+      : 'must be a ChildProcess or process') as FieldRule<IpcChannel>),
+};
+
+/** A cache served by another process: the config `createCacheService` takes. */
+export type ProxyCacheConfig = BackendConfig<'proxy', typeof proxyConfigSchema>;
+
+/** The proxy's options: {@link ProxyCacheConfig} with `type` optional. */
+export type ProxyCacheOptions = WithOptionalType<ProxyCacheConfig>;
 
 /** Default per-request deadline, in ms. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 5000;
@@ -48,25 +76,27 @@ function num(v: WireValue, op: string): number {
 }
 
 /**
- * A cache served by another process (see `startCacheServer`), reached over
- * the parent's IPC channel, a Unix socket or loopback TCP. Keys, values and
- * TTLs are checked here, as by every backend, and again by the server.
- * Many requests share one connection; each fails with TIMEOUT after
- * `operationTimeoutMs`, with CONNECTION when the link drops while it runs
- * (it is not re-sent), and the client reconnects with backoff when called
- * again. Create it with `createProxyCache`, which connects and pings.
+ * The client side of a cache served by another process (see
+ * `startCacheServer`), reached over the parent's IPC channel, a Unix socket or
+ * loopback TCP. The server applies the namespace and checks every argument
+ * again. Many requests share one connection; each fails with TIMEOUT after
+ * `operationTimeoutMs`, with CONNECTION when the link drops while it runs (it
+ * is not re-sent), and the client reconnects with backoff when called again.
  */
-export class ProxyCacheService extends BaseCache {
-  readonly type = CacheType.PROXY;
-  /** The namespace asked of the server (inside the token's own namespace there). */
-  readonly namespace: string | undefined;
+export class ProxyStore implements CacheStore {
+  readonly name = 'proxy';
+  readonly capabilities: StoreCapabilities = {
+    ttlResolutionMs: 1,
+    maxKeyBytes: Number.POSITIVE_INFINITY,
+    maxValueBytes: Number.POSITIVE_INFINITY,
+    sharedAcrossProcesses: true,
+    sharedAcrossMachines: false,
+    constantTimeClear: false,
+  };
   readonly #link: ClientLink;
 
   /** Builds the client; no I/O happens until the first call. Pass a validated config (createProxyCache does). */
   constructor(options: ProxyCacheOptions) {
-    // The server applies the namespace, so keys travel as the caller wrote them.
-    super({ defaultTtlMs: options.defaultTtlMs, maxValueBytes: options.maxValueBytes });
-    this.namespace = options.namespace;
     this.#link = new ClientLink({
       transport: options.transport,
       channel: options.channel,
@@ -81,65 +111,62 @@ export class ProxyCacheService extends BaseCache {
     return this.#link.call(op, Op[op], args);
   }
 
-  protected async _get(key: string) {
+  async get(key: string) {
     return bytesOrUndefined(await this.#call('get', [key]), 'get');
   }
-  protected async _set(key: string, value: Uint8Array, ttlMs: number) {
+  async set(key: string, value: Uint8Array, ttlMs: number) {
     await this.#call('set', [key, value, ttlMs]);
   }
-  protected async _delete(key: string) {
+  async delete(key: string) {
     return bool(await this.#call('delete', [key]), 'delete');
   }
-  protected async _exists(key: string) {
+  async exists(key: string) {
     return bool(await this.#call('exists', [key]), 'exists');
   }
-  protected async _setIfAbsent(key: string, value: Uint8Array, ttlMs: number) {
+  async setIfAbsent(key: string, value: Uint8Array, ttlMs: number) {
     return bool(await this.#call('setIfAbsent', [key, value, ttlMs]), 'setIfAbsent');
   }
-  protected async _getAndSet(key: string, value: Uint8Array, ttlMs: number) {
+  async getAndSet(key: string, value: Uint8Array, ttlMs: number) {
     return bytesOrUndefined(await this.#call('getAndSet', [key, value, ttlMs]), 'getAndSet');
   }
-  protected async _increment(key: string, delta: number, newKeyTtlMs: number) {
+  async increment(key: string, delta: number, newKeyTtlMs: number) {
     return num(await this.#call('increment', [key, delta, newKeyTtlMs]), 'increment');
   }
-  protected override async _getMany(keys: readonly string[]) {
+  async getMany(keys: readonly string[]) {
     const values = await this.#call('getMany', [[...keys]]);
     if (!Array.isArray(values) || values.length !== keys.length)
       throw unexpected('getMany', 'a list of the wrong length');
     return values.map((v) => bytesOrUndefined(v, 'getMany'));
   }
-  protected override async _setMany(
-    entries: ReadonlyArray<readonly [string, Uint8Array]>,
-    ttlMs: number,
-  ) {
+  async setMany(entries: ReadonlyArray<readonly [string, Uint8Array]>, ttlMs: number) {
     await this.#call('setMany', [entries.map((e) => e[0]), entries.map((e) => e[1]), ttlMs]);
   }
-  protected override async _deleteMany(keys: readonly string[]) {
+  async deleteMany(keys: readonly string[]) {
     return num(await this.#call('deleteMany', [[...keys]]), 'deleteMany');
   }
-  protected async _clear(fullPrefix: string) {
-    // BaseCache passes '' for clear() and 'prefix:' for clear(prefix).
+  async clear(fullPrefix: string) {
+    // The service (which has no namespace here) passes '' for clear() and 'prefix:' for clear(prefix).
     await this.#call('clear', [fullPrefix === '' ? undefined : fullPrefix.slice(0, -1)]);
   }
-  protected async _lock(lockKey: string, token: string, ttlMs: number) {
+  async lock(lockKey: string, token: string, ttlMs: number) {
     return bool(
       await this.#call('lock', [lockKey.slice(LOCK_KEY_SPACE.length), token, ttlMs]),
       'lock',
     );
   }
-  protected async _unlock(lockKey: string, token: string) {
+  async unlock(lockKey: string, token: string) {
     return bool(
       await this.#call('unlock', [lockKey.slice(LOCK_KEY_SPACE.length), token]),
       'unlock',
     );
   }
-  protected async _extendLock(lockKey: string, token: string, ttlMs: number) {
+  async extendLock(lockKey: string, token: string, ttlMs: number) {
     return bool(
       await this.#call('extendLock', [lockKey.slice(LOCK_KEY_SPACE.length), token, ttlMs]),
       'extendLock',
     );
   }
-  protected async _stats(): Promise<BackendStats> {
+  async stats(): Promise<BackendStats> {
     const remote = await this.#call('stats', []);
     const backend: Record<string, string | number> = {};
     const inner = isWireRecord(remote) ? remote.backend : undefined;
@@ -152,24 +179,62 @@ export class ProxyCacheService extends BaseCache {
     backend.lateResponsesDropped = this.#link.lateResponsesDropped;
     return { backend };
   }
-  protected async _ping() {
+  async ping() {
     await this.#call('ping', []);
   }
-  protected async _close() {
+  async close() {
     this.#link.close();
   }
+}
 
-  protected override wrapError(error: unknown, operation: string): CacheError {
-    return new CacheError(
-      'INTERNAL',
-      `proxy cache ${operation} failed unexpectedly: ${describeError(error)}`,
-      {
-        operation,
-        backend: 'proxy',
-        cause: error,
-      },
+/**
+ * A cache served by another process: a {@link CacheService} over a
+ * {@link ProxyStore}. Keys, values and TTLs are checked here, as by every
+ * backend, and again by the server. Create it with {@link createProxyCache},
+ * which connects and pings.
+ */
+export class ProxyCacheService extends StoreCache<ProxyStore> {
+  /** The namespace asked of the server (inside the token's own namespace there). */
+  readonly namespace: string | undefined;
+
+  /** Builds the client; no I/O happens until the first call. Pass a validated config (createProxyCache does). */
+  constructor(options: ProxyCacheOptions) {
+    // The server applies the namespace, so keys travel as the caller wrote them.
+    super(new ProxyStore(options), {
+      defaultTtlMs: options.defaultTtlMs,
+      maxValueBytes: options.maxValueBytes,
+    });
+    this.namespace = options.namespace;
+  }
+}
+
+/**
+ * Validates `config`, connects to the cache server, authenticates and pings;
+ * resolves with the ready cache. The token comes from `config.token`, else
+ * the `PYWATT_CACHE_TOKEN` environment variable.
+ *
+ * @throws CacheError CONFIGURATION (a bad field, no token), CONNECTION
+ *   (nothing answers), UNAUTHORIZED (the server does not know the token),
+ *   TIMEOUT (no answer within operationTimeoutMs).
+ */
+export async function createProxyCache(config: ProxyCacheOptions): Promise<ProxyCacheService> {
+  const valid = validateConfig('proxy', config, proxyConfigSchema) as ProxyCacheOptions;
+  const token = valid.token ?? process.env[TOKEN_ENV];
+  if (token === undefined || token === '') {
+    throw new CacheError(
+      'CONFIGURATION',
+      `proxy cache config: field 'token' is missing and ${TOKEN_ENV} is not set; give the token the server was configured with`,
+      { operation: 'create', backend: 'proxy' },
     );
   }
+  if (valid.transport === 'ipc' && valid.channel === undefined && process.send === undefined) {
+    throw new CacheError(
+      'CONFIGURATION',
+      "proxy cache config: transport 'ipc' needs a process forked by the server (child_process.fork) or a 'channel'",
+      { operation: 'create', backend: 'proxy' },
+    );
+  }
+  return readyOrClosed(new ProxyCacheService({ ...valid, token }));
 }
 
 /** A wire value that is a plain record (not null, an array, bytes or a Map). */

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CacheError, validateNamespace } from '@pywatt/cache-core';
+import { CacheError } from '@pywatt/cache-core';
+import { validateNamespace } from '@pywatt/cache-core/store';
 
 /** One client identity: the secret it presents and the namespace it is confined to. */
 export interface TokenGrant {

@@ -1,6 +1,6 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
-import { CacheError, type CacheService, describeError } from '@pywatt/cache-core';
+import { CacheError, describeError } from '@pywatt/cache-core';
 import {
   channelPid,
   type IpcChannel,
@@ -9,45 +9,16 @@ import {
   unwrapIpc,
 } from '../transport/ipc-channel.js';
 import { socketTransport } from '../transport/socket-transport.js';
-import { type AuthOptions, TokenTable } from './auth.js';
-import { type ConnectionContext, type ConnectionEvent, ServerConnection } from './connection.js';
+import { TokenTable } from './auth.js';
+import { type ConnectionContext, ServerConnection } from './connection.js';
 import { HostedCache } from './hosted-cache.js';
-import { validateServerOptions } from './server-options.js';
+import {
+  type CacheServerOptions,
+  type ListenTarget,
+  validateServerOptions,
+} from './server-options.js';
 
-/** Where a server takes connections. */
-export type ListenTarget =
-  /** A Unix domain socket, created with file mode 0600 (a stale socket file is replaced). */
-  | { socketPath: string }
-  /** TCP on a loopback address (`127.0.0.1`, `::1`, `localhost`); port 0 picks a free one. */
-  | { host: string; port: number }
-  /** A Node IPC channel: a forked child's `ChildProcess`, or `process` in the child. */
-  | { ipc: IpcChannel };
-
-/** Options of {@link startCacheServer}. */
-export interface CacheServerOptions {
-  /** The cache to serve: any PyWatt backend (a `BaseCache` subclass). The server never closes it. */
-  cache: CacheService;
-  /** One or more places to take connections. */
-  listen: ListenTarget | readonly ListenTarget[];
-  /** The tokens clients present, each confined to its own namespace. */
-  auth: AuthOptions;
-  /** Largest frame accepted, in bytes; checked before allocating. Default 64 MiB. */
-  maxFrameBytes?: number | undefined;
-  /** Most requests run at once per connection; more are refused with CAPACITY_EXCEEDED. Default 1024. */
-  maxInFlight?: number | undefined;
-  /** A connection that has not authenticated within this many ms is closed. Default 5000. */
-  handshakeTimeoutMs?: number | undefined;
-  /** A connection with nothing running for this many ms is closed (the client reconnects when needed). Default 300 000; `Infinity` disables. */
-  idleTimeoutMs?: number | undefined;
-  /** A frame whose first bytes arrived must be complete within this many ms, else the connection closes with TIMEOUT. Default 30 000. */
-  frameTimeoutMs?: number | undefined;
-  /** close() waits at most this many ms for running requests before cutting connections. Default 10 000. */
-  drainTimeoutMs?: number | undefined;
-  /** Most connections at once; more are closed on arrival. Default 1024. */
-  maxConnections?: number | undefined;
-  /** Called once per connection event (open, authenticated, rejected, closed). */
-  log?: ((event: ConnectionEvent) => void) | undefined;
-}
+export type { CacheServerOptions, ListenTarget };
 
 /** Where a started server listens. */
 export type ServerAddress =

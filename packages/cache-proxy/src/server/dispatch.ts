@@ -1,10 +1,5 @@
-import {
-  CacheError,
-  MAX_FINITE_TTL_MS,
-  validateDelta,
-  validateKey,
-  validatePrefix,
-} from '@pywatt/cache-core';
+import { CacheError, MAX_FINITE_TTL_MS } from '@pywatt/cache-core';
+import { validateDelta, validateKey, validatePrefix } from '@pywatt/cache-core/store';
 import { OP_NAMES, type OpName, PROTOCOL_VERSION } from '../protocol/constants.js';
 import type { WireValue } from '../protocol/values.js';
 import type { HostedCache } from './hosted-cache.js';
@@ -47,53 +42,33 @@ export async function dispatch(
 ): Promise<WireValue> {
   const op: OpName | undefined = OP_NAMES.get(opCode);
   if (op === undefined) throw invalid(`unknown operation code ${opCode}`, 'dispatch');
-  const p = hosted.primitives;
+  const p = hosted.store;
   const k = (i: number) => hosted.key(scope, key(args[i], op));
   const lk = (i: number) => hosted.lockKey(scope, key(args[i], op));
   switch (op) {
-    case 'get': {
-      const value = await p._get(k(0));
-      hosted.count(value === undefined ? 'misses' : 'hits');
-      return value;
-    }
+    case 'get':
+      return (await p.get(k(0))) ?? undefined;
     case 'set':
-      await p._set(k(0), bytes(args[1], op), ttl(args[2], op));
-      hosted.count('sets');
+      await p.set(k(0), bytes(args[1], op), ttl(args[2], op));
       return undefined;
-    case 'delete': {
-      const removed = await p._delete(k(0));
-      if (removed) hosted.count('deletes');
-      return removed;
-    }
+    case 'delete':
+      return p.delete(k(0));
     case 'exists':
-      return p._exists(k(0));
-    case 'setIfAbsent': {
-      const stored = await p._setIfAbsent(k(0), bytes(args[1], op), ttl(args[2], op));
-      if (stored) hosted.count('sets');
-      return stored;
-    }
-    case 'getAndSet': {
-      const old = await p._getAndSet(k(0), bytes(args[1], op), ttl(args[2], op));
-      hosted.count('sets');
-      return old;
-    }
+      return p.exists(k(0));
+    case 'setIfAbsent':
+      return p.setIfAbsent(k(0), bytes(args[1], op), ttl(args[2], op));
+    case 'getAndSet':
+      return (await p.getAndSet(k(0), bytes(args[1], op), ttl(args[2], op))) ?? undefined;
     case 'increment': {
       const userKey = key(args[0], op);
       const delta = args[1];
       validateDelta(delta, op, 'proxy');
-      const result = await p._increment(
-        hosted.key(scope, userKey),
-        delta,
-        ttl(args[2], op),
-        userKey,
-      );
-      hosted.count('sets');
-      return result;
+      return p.increment(hosted.key(scope, userKey), delta, ttl(args[2], op), userKey);
     }
     case 'getMany': {
       const keys = keyList(args[0], op).map((one) => hosted.key(scope, one));
       if (keys.length === 0) return [];
-      const values = await p._getMany(keys);
+      const values = await p.getMany(keys);
       return values.map((v) => v ?? null);
     }
     case 'setMany': {
@@ -105,37 +80,34 @@ export async function dispatch(
         hosted.key(scope, one),
         bytes(values[i], op),
       ]);
-      if (entries.length > 0) await p._setMany(entries, ttl(args[2], op));
-      hosted.count('sets', entries.length);
+      if (entries.length > 0) await p.setMany(entries, ttl(args[2], op));
       return undefined;
     }
     case 'deleteMany': {
       const keys = [...new Set(keyList(args[0], op))].map((one) => hosted.key(scope, one));
-      const removed = keys.length === 0 ? 0 : await p._deleteMany(keys);
-      hosted.count('deletes', removed);
-      return removed;
+      return keys.length === 0 ? 0 : p.deleteMany(keys);
     }
     case 'clear': {
       const prefix = args[0];
       if (prefix === undefined) {
-        await p._clear(hosted.key(scope, ''));
+        await p.clear(hosted.key(scope, ''));
         return undefined;
       }
       validatePrefix(prefix, op, 'proxy');
-      await p._clear(hosted.key(scope, `${prefix}:`));
+      await p.clear(hosted.key(scope, `${prefix}:`));
       return undefined;
     }
     case 'lock':
-      return p._lock(lk(0), token(args[1], op), ttl(args[2], op, true));
+      return p.lock(lk(0), token(args[1], op), ttl(args[2], op, true));
     case 'unlock':
-      return p._unlock(lk(0), token(args[1], op));
+      return p.unlock(lk(0), token(args[1], op));
     case 'extendLock':
-      return p._extendLock(lk(0), token(args[1], op), ttl(args[2], op, true));
+      return p.extendLock(lk(0), token(args[1], op), ttl(args[2], op, true));
     case 'stats':
       // Hosted-wide figures (item counts, memory) would tell one tenant about the others.
       return { backend: { servedBackend: hosted.type, protocolVersion: PROTOCOL_VERSION } };
     case 'ping':
-      await p._ping();
+      await p.ping();
       return undefined;
   }
 }

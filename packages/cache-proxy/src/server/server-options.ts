@@ -1,6 +1,50 @@
-import { CacheError, type FieldRule, rules } from '@pywatt/cache-core';
+import { CacheError } from '@pywatt/cache-core';
+import { type FieldRule, rules } from '@pywatt/cache-core/store';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/constants.js';
-import type { CacheServerOptions, ListenTarget } from './cache-server.js';
+import type { IpcChannel } from '../transport/ipc-channel.js';
+import type { AuthOptions } from './auth.js';
+import type { ConnectionEvent } from './connection.js';
+import type { Servable } from './hosted-cache.js';
+
+/** Where a server takes connections. */
+export type ListenTarget =
+  /** A Unix domain socket, created with file mode 0600 (a stale socket file is replaced). */
+  | { socketPath: string }
+  /** TCP on a loopback address (`127.0.0.1`, `::1`, `localhost`); port 0 picks a free one. */
+  | { host: string; port: number }
+  /** A Node IPC channel: a forked child's `ChildProcess`, or `process` in the child. */
+  | { ipc: IpcChannel };
+
+/** Options of {@link startCacheServer}. */
+export interface CacheServerOptions {
+  /**
+   * What to serve: a `CacheStore`, or a cache made by `createCache` (any
+   * PyWatt backend's cache), whose store and namespace are then used. The
+   * server never closes it. Proxied calls are counted in the clients' stats,
+   * not in the hosted cache's.
+   */
+  cache: Servable;
+  /** One or more places to take connections. */
+  listen: ListenTarget | readonly ListenTarget[];
+  /** The tokens clients present, each confined to its own namespace. */
+  auth: AuthOptions;
+  /** Largest frame accepted, in bytes; checked before allocating. Default 64 MiB. */
+  maxFrameBytes?: number | undefined;
+  /** Most requests run at once per connection; more are refused with CAPACITY_EXCEEDED. Default 1024. */
+  maxInFlight?: number | undefined;
+  /** A connection that has not authenticated within this many ms is closed. Default 5000. */
+  handshakeTimeoutMs?: number | undefined;
+  /** A connection with nothing running for this many ms is closed (the client reconnects when needed). Default 300 000; `Infinity` disables. */
+  idleTimeoutMs?: number | undefined;
+  /** A frame whose first bytes arrived must be complete within this many ms, else the connection closes with TIMEOUT. Default 30 000. */
+  frameTimeoutMs?: number | undefined;
+  /** close() waits at most this many ms for running requests before cutting connections. Default 10 000. */
+  drainTimeoutMs?: number | undefined;
+  /** Most connections at once; more are closed on arrival. Default 1024. */
+  maxConnections?: number | undefined;
+  /** Called once per connection event (open, authenticated, rejected, closed). */
+  log?: ((event: ConnectionEvent) => void) | undefined;
+}
 
 /** The checked settings of a server. */
 export interface ServerSettings {
@@ -22,7 +66,7 @@ const fail = (message: string): never => {
 };
 
 const fields: Record<string, FieldRule> = {
-  cache: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be a cache'),
+  cache: (v) => (typeof v === 'object' && v !== null ? undefined : 'must be a cache or a store'),
   listen: rules.any(),
   auth: rules.any(),
   log: (v) => (v === undefined || typeof v === 'function' ? undefined : 'must be a function'),
@@ -51,7 +95,7 @@ const target = rules.either(
 export function validateServerOptions(options: CacheServerOptions): ServerSettings {
   if (typeof options !== 'object' || options === null) fail('must be an object');
   for (const key of Object.keys(options))
-    if (!(key in fields))
+    if (!Object.hasOwn(fields, key))
       fail(`unknown option '${key}'; accepted: ${Object.keys(fields).join(', ')}`);
   for (const [key, rule] of Object.entries(fields)) {
     const problem = rule((options as unknown as Record<string, unknown>)[key]);

@@ -3,11 +3,12 @@ import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   type BackendStats,
-  BaseCache,
   CacheError,
-  type CacheError as CacheErrorType,
-  CacheType,
+  type CacheStore,
+  StoreCache,
+  type StoreCapabilities,
 } from '@pywatt/cache-core';
+import { createCounters, readyOrClosed } from '@pywatt/cache-core/store';
 import { AccessTracker } from './access-tracker.js';
 import { AtomicOperations } from './atomic-operations.js';
 import { scanDirectory } from './directory-scan.js';
@@ -27,29 +28,41 @@ import type { SweepReport } from './sweep.js';
 import { SweepScheduler } from './sweep-scheduler.js';
 
 /**
- * A cache that keeps one file per entry in a local directory. Several
+ * A store that keeps one file per entry in a local directory. Several
  * processes and several instances may share the directory: plain writes are
  * atomic renames, and `setIfAbsent`, `getAndSet`, `increment`, `lock`,
  * `unlock` and `extendLock` run under a per-key proper-lockfile lock.
  *
- * Build it with {@link createFileCache}; `new FileCache(config)` validates
- * the config (throwing CONFIGURATION) but does no I/O until {@link open}.
+ * `new FileStore(config)` validates the config (throwing CONFIGURATION) but
+ * does no I/O until {@link open}; {@link createFileCache} does both.
  */
-export class FileCache extends BaseCache {
-  readonly type = CacheType.FILE;
+export class FileStore implements CacheStore {
+  readonly name = 'file';
+  readonly capabilities: StoreCapabilities = {
+    ttlResolutionMs: 1,
+    maxKeyBytes: Number.POSITIVE_INFINITY,
+    maxValueBytes: Number.POSITIVE_INFINITY,
+    sharedAcrossProcesses: true,
+    sharedAcrossMachines: false,
+    constantTimeClear: false,
+  };
   /** The absolute path of the cache folder. */
   readonly directory: string;
+  /** The validated config. */
+  readonly config: FileCacheOptions;
+  readonly #counters = createCounters();
   readonly #durable: boolean;
   readonly #lockStaleMs: number;
   readonly #sweepIntervalMs: number;
   readonly #access: AccessTracker;
   readonly #atomic: AtomicOperations;
   readonly #sweeps: SweepScheduler;
+  #closed = false;
 
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: FileCacheOptions) {
     const valid = validateFileCacheConfig(config);
-    super(valid);
+    this.config = valid;
     this.directory = resolve(valid.directory);
     this.#durable = valid.durable ?? false;
     this.#lockStaleMs = valid.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
@@ -62,8 +75,7 @@ export class FileCache extends BaseCache {
       durable: this.#durable,
       lockStaleMs: this.#lockStaleMs,
       lockWaitMs: valid.operationTimeoutMs ?? Math.max(30_000, this.#lockStaleMs * 3),
-      keyPrefix: this.keyPrefix,
-      counters: this.counters,
+      counters: this.#counters,
     });
     this.#sweeps = new SweepScheduler({
       directory: this.directory,
@@ -71,8 +83,8 @@ export class FileCache extends BaseCache {
       maxSizeBytes,
       intervalMs: this.#sweepIntervalMs,
       accessTimes: this.#access.times,
-      counters: this.counters,
-      wrapError: (error) => this.wrapError(error, 'sweep'),
+      counters: this.#counters,
+      wrapError: (error) => this.mapError(error, 'sweep'),
     });
   }
 
@@ -82,7 +94,11 @@ export class FileCache extends BaseCache {
    * @throws CacheError UNAUTHORIZED, CONFIGURATION or CONNECTION when the directory is unusable.
    */
   async open(): Promise<void> {
-    await this.ping();
+    try {
+      await this.ping();
+    } catch (error) {
+      throw this.mapError(error, 'ping');
+    }
     this.#sweeps.start(() => this.sweep());
   }
 
@@ -94,22 +110,22 @@ export class FileCache extends BaseCache {
    * @throws CacheError CLOSED after close(); file-system errors as CacheErrors.
    */
   async sweep(): Promise<SweepReport> {
-    if (this.closed) {
+    if (this.#closed) {
       throw new CacheError('CLOSED', 'file cache is closed; sweep() cannot run after close()', {
         operation: 'sweep',
-        backend: this.type,
+        backend: this.name,
       });
     }
     return this.#sweeps.run();
   }
 
-  protected override wrapError(error: unknown, operation: string): CacheErrorType {
-    return mapFsError(error, operation, this.directory);
+  mapError(error: unknown, operation: string): CacheError {
+    return CacheError.is(error) ? error : mapFsError(error, operation, this.directory);
   }
 
   // ---- reads ----
 
-  protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
+  async get(fullKey: string): Promise<Uint8Array | undefined> {
     const loc = locate(this.directory, fullKey);
     const bytes = await readEntryFile(loc.file);
     if (bytes === undefined) return undefined;
@@ -120,12 +136,12 @@ export class FileCache extends BaseCache {
       decoded.expiresAtMs > Date.now() &&
       decoded.key.equals(loc.keyBytes)
         ? decoded
-        : await judgeEntry(loc, bytes, this.counters);
+        : await judgeEntry(loc, bytes, this.#counters);
     if (entry !== undefined && this.#access.enabled) this.#access.note(loc.file);
     return entry?.value;
   }
 
-  protected async _exists(fullKey: string): Promise<boolean> {
+  async exists(fullKey: string): Promise<boolean> {
     const loc = locate(this.directory, fullKey);
     const read = await readEntryHead(loc.file, FIXED_HEADER_BYTES + loc.keyBytes.length);
     if (read === undefined) return false;
@@ -136,29 +152,25 @@ export class FileCache extends BaseCache {
 
   // ---- plain writes: one atomic rename each ----
 
-  protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+  async set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
     await writeEntry(locate(this.directory, fullKey), value, expiryOf(ttlMs), this.#durable);
   }
 
-  protected async _delete(fullKey: string): Promise<boolean> {
+  async delete(fullKey: string): Promise<boolean> {
     const loc = locate(this.directory, fullKey);
     const bytes = await readEntryFile(loc.file);
     if (bytes === undefined) return false;
-    if ((await judgeEntry(loc, bytes, this.counters)) === undefined) return false;
+    if ((await judgeEntry(loc, bytes, this.#counters)) === undefined) return false;
     return removeFile(loc.file);
   }
 
   // ---- atomic operations: read and write under the key's file lock ----
 
-  protected async _setIfAbsent(
-    fullKey: string,
-    value: Uint8Array,
-    ttlMs: number,
-  ): Promise<boolean> {
+  async setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
     return this.#atomic.setIfAbsent(fullKey, value, ttlMs);
   }
 
-  protected async _getAndSet(
+  async getAndSet(
     fullKey: string,
     value: Uint8Array,
     ttlMs: number,
@@ -166,7 +178,7 @@ export class FileCache extends BaseCache {
     return this.#atomic.getAndSet(fullKey, value, ttlMs);
   }
 
-  protected async _increment(
+  async increment(
     fullKey: string,
     delta: number,
     newKeyTtlMs: number,
@@ -175,21 +187,39 @@ export class FileCache extends BaseCache {
     return this.#atomic.increment(fullKey, delta, newKeyTtlMs, key);
   }
 
-  protected async _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+  async lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
     return this.#atomic.lock(lockKey, token, ttlMs);
   }
 
-  protected async _unlock(lockKey: string, token: string): Promise<boolean> {
+  async unlock(lockKey: string, token: string): Promise<boolean> {
     return this.#atomic.unlock(lockKey, token);
   }
 
-  protected async _extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+  async extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
     return this.#atomic.extendLock(lockKey, token, ttlMs);
+  }
+
+  // ---- batches: one file per key, so a batch is the single operations at once ----
+
+  async getMany(fullKeys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return Promise.all(fullKeys.map((k) => this.get(k)));
+  }
+
+  async setMany(
+    entries: ReadonlyArray<readonly [string, Uint8Array]>,
+    ttlMs: number,
+  ): Promise<void> {
+    await Promise.all(entries.map(([k, v]) => this.set(k, v, ttlMs)));
+  }
+
+  async deleteMany(fullKeys: readonly string[]): Promise<number> {
+    const removed = await Promise.all(fullKeys.map((k) => this.delete(k)));
+    return removed.filter(Boolean).length;
   }
 
   // ---- the rest ----
 
-  protected async _clear(fullPrefix: string): Promise<void> {
+  async clear(fullPrefix: string): Promise<void> {
     const prefix = Buffer.from(fullPrefix, 'utf8');
     await scanDirectory(this.directory, {
       entry: async ({ file, ino, head }) => {
@@ -204,7 +234,7 @@ export class FileCache extends BaseCache {
     });
   }
 
-  protected async _stats(): Promise<BackendStats> {
+  async stats(): Promise<BackendStats> {
     const backend: Record<string, string | number> = {
       directory: this.directory,
       durable: this.#durable ? 1 : 0,
@@ -212,16 +242,65 @@ export class FileCache extends BaseCache {
       sweepIntervalMs: this.#sweepIntervalMs,
     };
     this.#sweeps.describeInto(backend);
-    return { itemCount: undefined, memoryUsedBytes: undefined, backend };
+    const { evictions, expirations, errors } = this.#counters;
+    return {
+      itemCount: undefined,
+      memoryUsedBytes: undefined,
+      evictions,
+      expirations,
+      errors,
+      backend,
+    };
   }
 
-  protected async _ping(): Promise<void> {
+  async ping(): Promise<void> {
     // A directory removed under the cache is made again: the cache heals once the cause is gone.
     await mkdir(this.directory, { recursive: true });
     await access(this.directory, constants.R_OK | constants.W_OK | constants.X_OK);
   }
 
-  protected async _close(): Promise<void> {
+  async close(): Promise<void> {
+    this.#closed = true;
     await this.#sweeps.stop();
   }
+}
+
+/**
+ * A file cache: a {@link CacheService} over a {@link FileStore}, plus the
+ * store's `sweep()` and `directory`. Build it with {@link createFileCache};
+ * `new FileCache(config)` validates the config but does no I/O until `open()`.
+ */
+export class FileCache extends StoreCache<FileStore> {
+  /** The absolute path of the cache folder. */
+  readonly directory: string;
+
+  /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
+  constructor(config: FileCacheOptions) {
+    const store = new FileStore(config);
+    const { namespace, defaultTtlMs, maxValueBytes } = store.config;
+    super(store, { namespace, defaultTtlMs, maxValueBytes });
+    this.directory = store.directory;
+  }
+
+  /** See {@link FileStore.open}. */
+  open(): Promise<void> {
+    return this.store.open();
+  }
+
+  /** See {@link FileStore.sweep}. */
+  sweep(): Promise<SweepReport> {
+    return this.store.sweep();
+  }
+}
+
+/**
+ * Validates `config`, creates the directory when missing, checks that it is
+ * readable and writable, starts the sweep timer and resolves with a ready
+ * {@link FileCache}. `type` may be left out.
+ *
+ * @throws CacheError CONFIGURATION for a bad config (naming the field);
+ *   UNAUTHORIZED, CONFIGURATION or CONNECTION when the directory is unusable.
+ */
+export async function createFileCache(config: FileCacheOptions): Promise<FileCache> {
+  return readyOrClosed(new FileCache(config), (cache) => cache.open());
 }

@@ -1,15 +1,11 @@
 import {
-  addToStoredInteger,
   type BackendStats,
-  BaseCache,
   CacheError,
-  CacheType,
-  checkValue,
-  encodeStoredInteger,
-  resolveTtl,
-  type SetOptions,
-  validateKey,
+  type CacheStore,
+  StoreCache,
+  type StoreCapabilities,
 } from '@pywatt/cache-core';
+import { addToStoredInteger, createCounters, encodeStoredInteger } from '@pywatt/cache-core/store';
 import { BoundedStore, NO_SLOT, WriteStatus } from './bounded-store.js';
 import { LockTable } from './lock-table.js';
 import {
@@ -34,104 +30,73 @@ function copyOut(value: Uint8Array): Uint8Array {
 const show = (n: number): string => (n === INFINITY ? 'unbounded' : String(n));
 
 /**
- * The in-process cache: a Map from key to slot with the entries in parallel
+ * The in-process store: a Map from key to slot with the entries in parallel
  * arrays, an O(1) eviction order (`lru`, `fifo`, `mru`, `lfu` or `none`;
  * `lfu` with a frequency history when bounded), `maxItems` and `maxSizeBytes`
  * bounds counted exactly (key UTF-8 bytes + value bytes), lazy expiry plus an
  * incremental sweep on one `unref()`ed timer, and locks kept apart from the data.
  *
- * Every operation runs synchronously inside its promise, so `setIfAbsent`,
- * `getAndSet`, `increment` and the lock methods are atomic. Values are copied
- * on the way in and out unless `copyValues: false`.
+ * Every method is synchronous, so `setIfAbsent`, `getAndSet`, `increment` and
+ * the lock methods are atomic, and the service adds no promise of its own on
+ * the hot path. Values are copied on the way in and out unless `copyValues: false`.
  *
  * The constructor validates the config (CONFIGURATION naming the field) and
- * does no I/O; {@link createMemoryCache} is the usual way in.
+ * does no I/O. Use it through {@link createMemoryCache}, or
+ * `createCache(new MemoryStore(config), options)` to compose it.
  */
-export class InMemoryCache extends BaseCache {
-  readonly type = CacheType.MEMORY;
-  readonly #config: ResolvedMemoryConfig;
+export class MemoryStore implements CacheStore {
+  readonly name = 'memory';
+  readonly capabilities: StoreCapabilities = {
+    ttlResolutionMs: 1,
+    maxKeyBytes: Number.POSITIVE_INFINITY,
+    maxValueBytes: Number.POSITIVE_INFINITY,
+    sharedAcrossProcesses: false,
+    sharedAcrossMachines: false,
+    constantTimeClear: false,
+  };
+  /** The config with every default applied. */
+  readonly config: ResolvedMemoryConfig;
+  readonly #counters = createCounters();
   readonly #store: BoundedStore;
   readonly #locks = new LockTable();
   readonly #copy: boolean;
-  readonly #maxValueBytes: number;
   #sweepTimer: NodeJS.Timeout | undefined;
 
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: MemoryCacheOptions = {}) {
     const resolved = resolveMemoryConfig(config);
-    super(resolved);
-    this.#config = resolved;
+    this.config = resolved;
     this.#copy = resolved.copyValues;
-    this.#maxValueBytes = resolved.maxValueBytes;
-    this.#store = new BoundedStore(resolved, this.counters);
+    this.#store = new BoundedStore(resolved, this.#counters);
     if (resolved.sweepIntervalMs !== INFINITY) {
       this.#sweepTimer = setInterval(() => this.#sweep(), resolved.sweepIntervalMs);
       this.#sweepTimer.unref();
     }
   }
 
-  // ---- fast paths: same checks, errors and stats as BaseCache, one promise and no await ----
-  // The checks run in BaseCache's order through the same core functions, so every rejection
-  // is the one the base path would give. (Plain functions returning Promise.resolve(...)
-  // measured no faster than these `async` ones.)
-
-  /** The stored bytes (a copy unless `copyValues: false`), or undefined on a miss or after expiry. */
-  override async get(key: string): Promise<Uint8Array | undefined> {
-    if (this.closed) return super.get(key);
-    validateKey(key, 'get', this.type);
-    const store = this.#store;
-    const slot = store.read(this.keyPrefix + key);
-    if (slot === NO_SLOT) {
-      this.counters.misses++;
-      return undefined;
-    }
-    this.counters.hits++;
-    const value = store.valueAt(slot);
-    return this.#copy ? copyOut(value) : value;
-  }
-
-  /**
-   * Stores a copy of `value` (unless `copyValues: false`), evicting by policy
-   * to respect the bounds. Rejects with VALUE_TOO_LARGE when key + value
-   * exceed `maxSizeBytes` (nothing is evicted) and CAPACITY_EXCEEDED when the
-   * policy is `none` and the cache is full.
-   */
-  override async set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
-    if (this.closed) return super.set(key, value, options);
-    validateKey(key, 'set', this.type);
-    checkValue(value, this.#maxValueBytes, 'set', this.type);
-    const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
-    const status = this.#store.write(this.keyPrefix + key, value, expiryOf(ttlMs));
-    // A failed write changed nothing: the base path repeats it and reports the error as usual.
-    if (status !== WriteStatus.STORED) return super.set(key, value, options);
-    this.counters.sets++;
-  }
-
-  // ---- primitives ----
-
-  protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
+  get(fullKey: string): Uint8Array | undefined {
     return this.#readOut(fullKey);
   }
 
-  protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+  set(fullKey: string, value: Uint8Array, ttlMs: number): void {
     this.#write(fullKey, value, expiryOf(ttlMs), 'set');
   }
 
-  protected async _delete(fullKey: string): Promise<boolean> {
+  delete(fullKey: string): boolean {
     return this.#store.delete(fullKey);
   }
 
-  protected async _exists(fullKey: string): Promise<boolean> {
+  exists(fullKey: string): boolean {
     return this.#store.peek(fullKey) !== NO_SLOT;
   }
 
-  protected async _setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number) {
+  setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number): boolean {
     if (this.#store.peek(fullKey) !== NO_SLOT) return false;
     this.#write(fullKey, value, expiryOf(ttlMs), 'setIfAbsent');
     return true;
   }
 
-  protected async _getAndSet(fullKey: string, value: Uint8Array, ttlMs: number) {
+  getAndSet(fullKey: string, value: Uint8Array, ttlMs: number): Uint8Array | undefined {
     const slot = this.#store.peek(fullKey);
     const stored = slot === NO_SLOT ? undefined : this.#store.valueAt(slot);
     // Copied before the write, which may reuse the stored array in place.
@@ -140,55 +105,54 @@ export class InMemoryCache extends BaseCache {
     return old;
   }
 
-  protected async _increment(fullKey: string, delta: number, newKeyTtlMs: number, key: string) {
+  increment(fullKey: string, delta: number, newKeyTtlMs: number, key: string): number {
     const slot = this.#store.peek(fullKey);
     const stored = slot === NO_SLOT ? undefined : this.#store.valueAt(slot);
-    const next = addToStoredInteger(stored, delta, key, this.type);
+    const next = addToStoredInteger(stored, delta, key, this.name);
     const expiresAt = slot === NO_SLOT ? expiryOf(newKeyTtlMs) : this.#store.expiryAt(slot);
     this.#write(fullKey, encodeStoredInteger(next), expiresAt, 'increment', true);
     return next;
   }
 
-  protected override async _getMany(fullKeys: readonly string[]) {
+  getMany(fullKeys: readonly string[]): Array<Uint8Array | undefined> {
     return fullKeys.map((fullKey) => this.#readOut(fullKey));
   }
 
-  protected override async _setMany(
-    entries: ReadonlyArray<readonly [string, Uint8Array]>,
-    ttlMs: number,
-  ): Promise<void> {
+  setMany(entries: ReadonlyArray<readonly [string, Uint8Array]>, ttlMs: number): void {
     const expiresAt = expiryOf(ttlMs);
     for (const [fullKey, value] of entries) this.#write(fullKey, value, expiresAt, 'setMany');
   }
 
-  protected override async _deleteMany(fullKeys: readonly string[]): Promise<number> {
+  deleteMany(fullKeys: readonly string[]): number {
     let removed = 0;
     for (const fullKey of fullKeys) if (this.#store.delete(fullKey)) removed++;
     return removed;
   }
 
-  protected async _clear(fullPrefix: string): Promise<void> {
+  clear(fullPrefix: string): void {
     // Locks live in their own table, so clearing data can never free a held lock.
     this.#store.clear(fullPrefix);
   }
 
-  protected async _lock(lockKey: string, token: string, ttlMs: number) {
+  lock(lockKey: string, token: string, ttlMs: number): boolean {
     return this.#locks.acquire(lockKey, token, ttlMs);
   }
 
-  protected async _unlock(lockKey: string, token: string) {
+  unlock(lockKey: string, token: string): boolean {
     return this.#locks.release(lockKey, token);
   }
 
-  protected async _extendLock(lockKey: string, token: string, ttlMs: number) {
+  extendLock(lockKey: string, token: string, ttlMs: number): boolean {
     return this.#locks.extend(lockKey, token, ttlMs);
   }
 
-  protected async _stats(): Promise<BackendStats> {
-    const c = this.#config;
+  stats(): BackendStats {
+    const c = this.config;
     return {
       itemCount: this.#store.size,
       memoryUsedBytes: this.#store.bytes,
+      evictions: this.#counters.evictions,
+      expirations: this.#counters.expirations,
       backend: {
         policy: c.policy,
         maxItems: c.maxItems,
@@ -200,9 +164,9 @@ export class InMemoryCache extends BaseCache {
     };
   }
 
-  protected async _ping(): Promise<void> {}
+  ping(): void {}
 
-  protected async _close(): Promise<void> {
+  close(): void {
     clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
     this.#store.clear('');
@@ -228,18 +192,18 @@ export class InMemoryCache extends BaseCache {
   ): void {
     const status = this.#store.write(fullKey, value, expiresAt, owned);
     if (status === WriteStatus.STORED) return;
-    const c = this.#config;
+    const c = this.config;
     if (status === WriteStatus.TOO_LARGE) {
       throw new CacheError(
         'VALUE_TOO_LARGE',
         `an entry of ${value.byteLength} value bytes plus its key exceeds maxSizeBytes (${c.maxSizeBytes}); nothing was evicted. Raise maxSizeBytes or store a smaller value`,
-        { operation, backend: this.type },
+        { operation, backend: this.name },
       );
     }
     throw new CacheError(
       'CAPACITY_EXCEEDED',
       `memory cache is full (maxItems ${show(c.maxItems)}, maxSizeBytes ${show(c.maxSizeBytes)}) and policy 'none' never evicts; delete keys, raise the bounds or choose an evicting policy such as 'lru'`,
-      { operation, backend: this.type },
+      { operation, backend: this.name },
     );
   }
 
@@ -247,4 +211,29 @@ export class InMemoryCache extends BaseCache {
     this.#store.sweep(SWEEP_BUDGET);
     this.#locks.sweep(SWEEP_BUDGET);
   }
+}
+
+/**
+ * The in-process cache: a {@link CacheService} over a {@link MemoryStore}.
+ * `new InMemoryCache(config)` validates the config (CONFIGURATION naming the
+ * field) and does no I/O; {@link createMemoryCache} is the usual way in.
+ */
+export class InMemoryCache extends StoreCache<MemoryStore> {
+  /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
+  constructor(config: MemoryCacheOptions = {}) {
+    const store = new MemoryStore(config);
+    const { namespace, defaultTtlMs, maxValueBytes } = store.config;
+    super(store, { namespace, defaultTtlMs, maxValueBytes });
+  }
+}
+
+/**
+ * Validates `config` and builds an {@link InMemoryCache}. `type` may be left
+ * out. Every field is optional: `policy` defaults to `'lru'`, no bound by
+ * default, `defaultTtlMs` 300 000, `sweepIntervalMs` 1000, `copyValues` true.
+ *
+ * @throws CacheError CONFIGURATION naming the first unknown, mistyped or impossible field.
+ */
+export async function createMemoryCache(config: MemoryCacheOptions = {}): Promise<InMemoryCache> {
+  return new InMemoryCache(config);
 }
