@@ -28,7 +28,7 @@ const [code] = await once(child, 'exit');
 await server.close();
 const stats = await cache.stats();
 console.log(
-  `[orchestrator] module exited with ${code}; the hosted cache served ${stats.sets} sets and ${stats.hits} hits`,
+  `[orchestrator] module exited with ${code}; the hosted cache holds ${stats.itemCount} entries`,
 );
 await cache.close();
 process.exitCode = code === 0 ? 0 : 1;

@@ -1,4 +1,4 @@
-import { CacheError, type CacheService } from '@pywatt/cache-core';
+import { CacheError, type StoreCache } from '@pywatt/cache-core';
 import type { FileCacheConfig } from '@pywatt/cache-file';
 import type { MemcachedCacheConfig } from '@pywatt/cache-memcached';
 import type { MemoryCacheConfig } from '@pywatt/cache-memory';
@@ -139,7 +139,7 @@ function leaks(error: unknown, secrets: readonly string[], depth = 0): boolean {
  * when it cannot connect. Passwords and tokens never appear in an error's
  * message, stack or cause.
  */
-export async function createCacheService(configOrUrl: CacheConfig | string): Promise<CacheService> {
+export async function createCacheService(configOrUrl: CacheConfig | string): Promise<StoreCache> {
   let config: CacheConfig;
   if (typeof configOrUrl === 'string') {
     config = parseCacheUrl(configOrUrl);

@@ -1,4 +1,4 @@
-import { CacheError, type CacheService, describeError } from '@pywatt/cache-core';
+import { CacheError, describeError, type StoreCache } from '@pywatt/cache-core';
 import { registerBuiltins } from './builtins.js';
 import type { ParamKind, ParsedCacheUrl } from './url.js';
 
@@ -8,8 +8,8 @@ export interface CustomCacheConfig {
   [field: string]: unknown;
 }
 
-/** A backend's factory: a config (validated by the backend) to a ready cache. */
-export type BackendFactory = (config: CustomCacheConfig) => Promise<CacheService>;
+/** A backend's factory: a config (validated by the backend) to a ready cache made by `createCache`. */
+export type BackendFactory = (config: CustomCacheConfig) => Promise<StoreCache>;
 
 /**
  * How `createCacheService` reaches a backend: its config `type`, its URL
