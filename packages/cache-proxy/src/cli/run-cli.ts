@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CacheError, describeError, type StoreCache } from '@pywatt/cache-core';
 import { startCacheServer } from '../server/cache-server.js';
 import type { ConnectionEvent } from '../server/connection.js';
@@ -30,25 +27,19 @@ async function loadMemoryBackend(options: Record<string, unknown>): Promise<Stor
 }
 
 /**
- * Creates the backend of `url` through @pywatt/cache-all, looked up from the working
- * directory first (where the user installed it beside the backend), then beside this package.
+ * Creates the backend of `url` through @pywatt/cache-all, an optional peer dependency
+ * of this package: installed beside it, it resolves as any dependency does.
  */
 async function loadBackendByUrl(url: string): Promise<StoreCache> {
-  let specifier = '@pywatt/cache-all';
-  try {
-    specifier = pathToFileURL(
-      createRequire(join(process.cwd(), 'noop.js')).resolve('@pywatt/cache-all'),
-    ).href;
-  } catch {
-    // not installed in the working directory: try the plain name
-  }
   let mod: { createCacheService: (url: string) => Promise<StoreCache> };
   try {
+    // A variable, so this package builds (and type-checks) before cache-all, which depends on it.
+    const specifier = '@pywatt/cache-all';
     mod = (await import(specifier)) as typeof mod;
   } catch (error) {
     throw new CacheError(
       'BACKEND_NOT_INSTALLED',
-      `--url needs @pywatt/cache-all and the backend's package installed where the command runs: npm install @pywatt/cache-all @pywatt/cache-<backend> (${describeError(error)})`,
+      `--url needs @pywatt/cache-all and the backend's package installed beside @pywatt/cache-proxy: npm install @pywatt/cache-all @pywatt/cache-<backend> (${describeError(error)})`,
       { operation: 'cli', backend: 'proxy', cause: error },
     );
   }

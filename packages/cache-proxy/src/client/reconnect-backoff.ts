@@ -1,10 +1,11 @@
-const BASE_BACKOFF_MS = 25;
-const MAX_BACKOFF_MS = 2000;
+import { backoffDelayMs } from '@pywatt/cache-core/store';
+
+const DELAYS = { baseDelayMs: 25, maxDelayMs: 2000, factor: 2 } as const;
 const MAX_ATTEMPT = 10;
 
 /**
- * When a {@link ClientLink} tries to connect again: exponential backoff from
- * 25 ms up to 2 s, with jitter (each delay is 50–100 % of the step), reset
+ * When a {@link ClientLink} tries to connect again: core's one backoff
+ * (exponential from 25 ms up to 2 s, each delay 50–100 % of its step), reset
  * by a successful handshake. At most one retry is scheduled at a time; its
  * timer is unref'd so a waiting retry never keeps the process alive.
  */
@@ -25,18 +26,20 @@ export class ReconnectBackoff {
   /** Runs `retry` after the next delay, unless a retry is already scheduled. */
   schedule(retry: () => void): void {
     if (this.#timer !== undefined) return;
-    const delay =
-      Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** this.#attempt) * (0.5 + Math.random() / 2);
     this.#attempt = Math.min(this.#attempt + 1, MAX_ATTEMPT);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      retry();
-    }, delay);
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        retry();
+      },
+      backoffDelayMs(this.#attempt, DELAYS),
+    );
     this.#timer.unref();
   }
 
-  /** Cancels a scheduled retry (the link is closing). */
+  /** Cancels a scheduled retry; a later {@link schedule} schedules again. */
   cancel(): void {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }
