@@ -43,6 +43,29 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 const unknownField = (record: object, schema: ConfigSchema): string | undefined =>
   Object.keys(record).find((key) => !Object.hasOwn(schema, key));
 
+/**
+ * What is wrong with `record` under `schema`: its first unknown field (own
+ * properties only) or the first field its rule refuses, worded as
+ * `unknown field 'x'…` or `field 'x' must…` (`label` replaces "field"); undefined
+ * when it is fine. The one loop behind every config, option and nested-object check.
+ */
+export function checkFields(
+  record: Record<string, unknown>,
+  schema: ConfigSchema,
+  label = 'field',
+): string | undefined {
+  const unknown = unknownField(record, schema);
+  if (unknown !== undefined) {
+    const accepted = Object.keys(schema).filter((k) => k !== 'type');
+    return `unknown ${label} '${unknown}'; accepted: ${accepted.join(', ')}`;
+  }
+  for (const [key, rule] of Object.entries(schema)) {
+    const problem = rule(record[key]);
+    if (problem !== undefined) return `${label} '${key}' ${problem}`;
+  }
+  return undefined;
+}
+
 /** Ready-made field rules: the one validation dialect of every package. */
 export const rules = {
   string: (): FieldRule<string> => (v) =>
@@ -98,13 +121,8 @@ export const rules = {
     <S extends ConfigSchema>(schema: S): FieldRule<InferConfig<S>> =>
     (v) => {
       if (!isRecord(v)) return `must be an object, got ${show(v)}`;
-      const unknown = unknownField(v, schema);
-      if (unknown !== undefined) return `has unknown field '${unknown}'`;
-      for (const [key, rule] of Object.entries(schema)) {
-        const problem = rule(v[key]);
-        if (problem !== undefined) return `field '${key}' ${problem}`;
-      }
-      return undefined;
+      const problem = checkFields(v, schema);
+      return problem === undefined ? undefined : `has ${problem}`;
     },
   /** Accepts undefined, else applies `rule`. */
   optional:
@@ -167,16 +185,8 @@ export function validateConfig<S extends ConfigSchema>(
   if (Object.hasOwn(config, 'type') && config.type !== undefined && config.type !== backend) {
     fail(`field 'type' is ${show(config.type)}; this factory only builds '${backend}' caches`);
   }
-  const all: ConfigSchema = { type: rules.any(), ...baseConfigSchema, ...schema };
-  const unknown = unknownField(config, all);
-  if (unknown !== undefined) {
-    const accepted = Object.keys(all).filter((k) => k !== 'type');
-    fail(`unknown field '${unknown}'; accepted fields are ${accepted.join(', ')}`);
-  }
-  for (const [key, rule] of Object.entries(all)) {
-    const problem = rule(config[key]);
-    if (problem !== undefined) fail(`field '${key}' ${problem}`);
-  }
+  const problem = checkFields(config, { type: rules.any(), ...baseConfigSchema, ...schema });
+  if (problem !== undefined) fail(problem);
   if (config.namespace !== undefined) validateNamespace(config.namespace, backend);
   return config as WithOptionalType<BackendConfig<string, S>>;
 }
@@ -215,13 +225,8 @@ export function resolveServiceOptions(
   if (typeof store.capabilities !== 'object' || store.capabilities === null)
     fail(`store '${store.name}' has no capabilities`);
   if (!isRecord(options)) return fail(`options must be an object, got ${show(options)}`);
-  const unknown = unknownField(options, serviceSchema);
-  if (unknown !== undefined)
-    fail(`unknown option '${unknown}'; accepted: ${Object.keys(serviceSchema).join(', ')}`);
-  for (const [key, rule] of Object.entries(serviceSchema)) {
-    const problem = rule(options[key]);
-    if (problem !== undefined) fail(`option '${key}' ${problem}`);
-  }
+  const problem = checkFields(options, serviceSchema, 'option');
+  if (problem !== undefined) fail(problem);
   const valid = options as CacheServiceOptions;
   if (valid.namespace !== undefined) validateNamespace(valid.namespace, store.name);
   const storeMax = store.capabilities.maxValueBytes;

@@ -12,6 +12,7 @@ export {
   type BackendConfig,
   baseConfigSchema,
   type ConfigSchema,
+  checkFields,
   type FieldRule,
   type InferConfig,
   type RuleType,

@@ -1,8 +1,7 @@
-import type { CacheService } from '@pywatt/cache-core';
+import { CacheError, type CacheService } from '@pywatt/cache-core';
 import type { Found } from './cache-aside-entry.js';
 import type { CacheAsideErrorPhase } from './cache-aside-options.js';
 import { sleep } from './internal/backoff.js';
-import { isCallerError } from './internal/caller-error.js';
 
 /** The prefix of the lock names cache-aside takes with `lockTtlMs`. */
 export const CACHE_ASIDE_LOCK_PREFIX = 'aside:';
@@ -72,4 +71,12 @@ export async function loadWithLock<T>(
   } finally {
     await cache.unlock(lockName, token).catch((error) => steps.report(error, key, 'lock'));
   }
+}
+
+/**
+ * True for the cache errors that are the caller's to see (`INVALID_KEY`,
+ * `CLOSED`); any other cache failure is reported and worked around.
+ */
+export function isCallerError(error: unknown): boolean {
+  return CacheError.is(error, 'INVALID_KEY') || CacheError.is(error, 'CLOSED');
 }

@@ -1,4 +1,5 @@
 import { CacheError, type CacheService, type Codec, jsonCodec } from '@pywatt/cache-core';
+import { encodeWith } from '@pywatt/cache-core/store';
 import {
   classifyEntry,
   decodeEntry,
@@ -10,7 +11,12 @@ import {
   UNDECODABLE,
 } from './cache-aside-entry.js';
 import { joinFlight, refreshInBackground } from './cache-aside-flight.js';
-import { CACHE_ASIDE_LOCK_PREFIX, loadWithLock, tryLock } from './cache-aside-lock.js';
+import {
+  CACHE_ASIDE_LOCK_PREFIX,
+  isCallerError,
+  loadWithLock,
+  tryLock,
+} from './cache-aside-lock.js';
 import {
   type CacheAsideErrorPhase,
   type CacheAsideOptions,
@@ -18,10 +24,8 @@ import {
   type Loader,
 } from './cache-aside-options.js';
 import { encodeCachedError } from './internal/cached-error.js';
-import { isCallerError } from './internal/caller-error.js';
-import { encodeValue } from './internal/encode-value.js';
 import { EntryKind } from './internal/envelope.js';
-import { type FlightState, newFlightState } from './internal/flight-state.js';
+import { type FlightState, flightStateOf, newFlightState } from './internal/flight-state.js';
 import { runLoader } from './internal/run-loader.js';
 import { nonNegative, optionalDurationMs, optionalFunction } from './internal/validate.js';
 
@@ -250,7 +254,7 @@ export class CacheAside<T> {
   }
 
   #encode(value: T): Uint8Array {
-    return encodeValue(this.#codec, value, OPERATION);
+    return encodeWith(this.#codec, value, OPERATION);
   }
 
   #report(error: unknown, key: string, phase: CacheAsideErrorPhase): void {
@@ -260,4 +264,19 @@ export class CacheAside<T> {
       // a broken hook must not break reads
     }
   }
+}
+
+/**
+ * One cache-aside read: `cache`'s value for `key`, else `loader`'s, stored.
+ * Calls on the same cache share single flight, so concurrent misses of one key
+ * run one loader. Options and errors as in {@link CacheAside}; for many reads
+ * with the same options, reuse a `CacheAside` (it skips option checks).
+ */
+export function cacheAside<T>(
+  cache: CacheService,
+  key: string,
+  loader: Loader<T>,
+  options: CacheAsideOptions<T> = {},
+): Promise<T> {
+  return new CacheAside<T>(cache, options, flightStateOf(cache)).get(key, loader);
 }

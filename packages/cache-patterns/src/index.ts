@@ -1,5 +1,4 @@
-export { CACHE_ASIDE_LOCK_PREFIX, CacheAside } from './cache-aside.js';
-export { cacheAside } from './cache-aside-function.js';
+export { CACHE_ASIDE_LOCK_PREFIX, CacheAside, cacheAside } from './cache-aside.js';
 export {
   type CacheAsideErrorPhase,
   type CacheAsideOptions,

@@ -1,5 +1,5 @@
 import { CacheError, type CacheService } from '@pywatt/cache-core';
-import { encodeValue } from './internal/encode-value.js';
+import { encodeWith } from '@pywatt/cache-core/store';
 import type { WriteBehindOptions } from './write-behind-options.js';
 import { type QueuedWrite, WriteBehindQueue } from './write-behind-queue.js';
 import { sendBatch, settleBatch } from './write-behind-retry.js';
@@ -62,7 +62,7 @@ export class WriteBehind<T> implements AsyncDisposable {
    */
   async write(key: string, value: T): Promise<void> {
     this.#checkOpen();
-    const bytes = encodeValue(this.#settings.codec, value, 'write');
+    const bytes = encodeWith(this.#settings.codec, value, 'write');
     let reserved = false;
     if (!this.#queue.has(key)) {
       await this.#reserveSpace();

@@ -1,5 +1,5 @@
 import { type CacheService, type Codec, jsonCodec } from '@pywatt/cache-core';
-import { encodeValue } from './internal/encode-value.js';
+import { encodeWith } from '@pywatt/cache-core/store';
 import { optionalDurationMs } from './internal/validate.js';
 
 const OPERATION = 'writeThrough';
@@ -36,7 +36,7 @@ export async function writeThrough<T>(
   options: WriteThroughOptions<T> = {},
 ): Promise<void> {
   const ttlMs = optionalDurationMs(options.ttlMs, 'ttlMs', OPERATION, true);
-  const bytes = encodeValue(options.codec ?? (jsonCodec as Codec<T>), value, OPERATION);
+  const bytes = encodeWith(options.codec ?? (jsonCodec as Codec<T>), value, OPERATION);
   await store(key, value);
   try {
     await cache.set(key, bytes, ttlMs === undefined ? undefined : { ttlMs });

@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '@pywatt/cache-core/store';
 import { Cluster, type ClusterOptions, type Redis, type RedisOptions } from 'ioredis';
 import { BoundedRedis } from './bounded-redis.js';
 import {
@@ -18,10 +19,11 @@ export interface Connection {
   readonly operationTimeoutMs: number | undefined;
 }
 
-/** Reconnect delay: exponential from 50 ms, capped at 2 s, with jitter so clients do not reconnect in step. */
+/** Reconnect delay: core's one backoff, exponential from 100 ms to 2 s with jitter so clients do not reconnect in step. */
 export function backoffMs(attempt: number): number {
-  return Math.min(50 * 2 ** Math.min(attempt, 16), 2_000) + Math.floor(Math.random() * 50);
+  return Math.round(backoffDelayMs(attempt, RECONNECT_DELAYS));
 }
+const RECONNECT_DELAYS = { baseDelayMs: 100, maxDelayMs: 2_000, factor: 2 } as const;
 
 // A replica that was the master before a failover answers READONLY: reconnect (never re-send).
 const reconnectOnReadOnly = (error: Error): boolean | 1 => error.message.startsWith('READONLY');

@@ -1,13 +1,23 @@
 import { CacheError } from '@pywatt/cache-core';
+import { type FieldRule, rules } from '@pywatt/cache-core/store';
 
-// Option checks shared by the patterns: each throws INVALID_ARGUMENT naming the option.
+// Option checks shared by the patterns, in core's one validation dialect (field rules):
+// each throws INVALID_ARGUMENT naming the option (options are arguments, not a config).
 
-function invalid(operation: string, name: string, rule: string, value: unknown): CacheError {
-  const shown = typeof value === 'number' || value === undefined ? String(value) : typeof value;
-  return new CacheError('INVALID_ARGUMENT', `option '${name}' must be ${rule} (got ${shown})`, {
-    operation,
-  });
+function check<T>(rule: FieldRule<T>, value: unknown, name: string, operation: string): T {
+  const problem = rule(value);
+  if (problem !== undefined)
+    throw new CacheError('INVALID_ARGUMENT', `option '${name}' ${problem}`, { operation });
+  return value as T;
 }
+
+const nonNegativeNumber: FieldRule<number> = (v) =>
+  typeof v === 'number' && v >= 0 && Number.isFinite(v)
+    ? undefined
+    : `must be a finite number ≥ 0, got ${typeof v === 'number' ? v : typeof v}`;
+
+const aFunction: FieldRule<unknown> = (v) =>
+  typeof v === 'function' ? undefined : `must be a function, got ${typeof v}`;
 
 /** A positive finite number of milliseconds (or Infinity when allowed), or undefined. */
 export function optionalDurationMs(
@@ -16,19 +26,7 @@ export function optionalDurationMs(
   operation: string,
   allowInfinity = false,
 ): number | undefined {
-  if (value === undefined) return undefined;
-  if (
-    typeof value === 'number' &&
-    value > 0 &&
-    (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY))
-  )
-    return value;
-  throw invalid(
-    operation,
-    name,
-    `a positive number of milliseconds${allowInfinity ? ' or Infinity' : ''}`,
-    value,
-  );
+  return check(rules.optional(rules.durationMs({ allowInfinity })), value, name, operation);
 }
 
 /** A non-negative finite number (0 allowed), or the default. */
@@ -38,9 +36,7 @@ export function nonNegative(
   operation: string,
   fallback: number,
 ): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value;
-  throw invalid(operation, name, 'a finite number ≥ 0', value);
+  return value === undefined ? fallback : check(nonNegativeNumber, value, name, operation);
 }
 
 /** A whole number ≥ `min`, or the default. */
@@ -51,9 +47,7 @@ export function integerAtLeast(
   operation: string,
   fallback: number,
 ): number {
-  if (value === undefined) return fallback;
-  if (Number.isSafeInteger(value) && (value as number) >= min) return value as number;
-  throw invalid(operation, name, `a whole number ≥ ${min}`, value);
+  return value === undefined ? fallback : check(rules.integer(min), value, name, operation);
 }
 
 /** A function, or undefined. */
@@ -62,6 +56,5 @@ export function optionalFunction<F>(
   name: string,
   operation: string,
 ): F | undefined {
-  if (value === undefined || typeof value === 'function') return value;
-  throw invalid(operation, name, 'a function', value);
+  return check(rules.optional(aFunction), value, name, operation) as F | undefined;
 }

@@ -1,5 +1,5 @@
 import { CacheError } from '@pywatt/cache-core';
-import { type FieldRule, rules } from '@pywatt/cache-core/store';
+import { checkFields, type FieldRule, rules } from '@pywatt/cache-core/store';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/constants.js';
 import type { IpcChannel } from '../transport/ipc-channel.js';
 import type { AuthOptions } from './auth.js';
@@ -94,13 +94,8 @@ const target = rules.either(
 /** Checks {@link CacheServerOptions}; throws CONFIGURATION naming the field. */
 export function validateServerOptions(options: CacheServerOptions): ServerSettings {
   if (typeof options !== 'object' || options === null) fail('must be an object');
-  for (const key of Object.keys(options))
-    if (!Object.hasOwn(fields, key))
-      fail(`unknown option '${key}'; accepted: ${Object.keys(fields).join(', ')}`);
-  for (const [key, rule] of Object.entries(fields)) {
-    const problem = rule((options as unknown as Record<string, unknown>)[key]);
-    if (problem !== undefined) fail(`'${key}' ${problem}`);
-  }
+  const problem = checkFields(options as unknown as Record<string, unknown>, fields, 'option');
+  if (problem !== undefined) fail(problem);
   const targets = (
     Array.isArray(options.listen) ? options.listen : [options.listen]
   ) as ListenTarget[];
