@@ -108,8 +108,10 @@ export class WriteBehind<T> implements AsyncDisposable {
 
   /**
    * Flushes, then stops: later writes reject with `CLOSED`, and writes still
-   * waiting for room reject with `CLOSED`. No timer is left. Idempotent. Does
-   * not close the cache.
+   * waiting for room reject with `CLOSED`. A write called before `close()`
+   * whose cache set is still running is waited for and flushed too, so when
+   * `close()` resolves the source has every accepted write. No timer is left.
+   * Idempotent. Does not close the cache.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
