@@ -25,6 +25,8 @@ export interface ScanVisitor {
   entry?: (entry: ScannedEntry) => Promise<void>;
   /** A temp file and the pid in its name. */
   temp?: (file: string, pid: number) => Promise<void>;
+  /** Something other than a regular file (a folder) at an entry path; the scan goes on past it. */
+  stray?: (file: string) => Promise<void>;
 }
 
 /**
@@ -45,7 +47,8 @@ export async function scanDirectory(directory: string, visitor: ScanVisitor): Pr
           work.push(async () => {
             const read = await readEntryHead(file, HEAD_READ_BYTES);
             if (read === undefined) return;
-            const { head, ...rest } = read;
+            if (!read.isFile) return void (await visitor.stray?.(file));
+            const { head, isFile, ...rest } = read;
             await visit({ file, ...rest, head: decodeHead(head, read.sizeBytes) });
           });
         }

@@ -12,6 +12,9 @@ import { dirname } from 'node:path';
 import { tempPathFor } from './entry-paths.js';
 import { errnoCode } from './fs-errors.js';
 
+/** Temp names tried before a write gives up: each is random, so a second one already in use means foul play. */
+const TEMP_NAME_ATTEMPTS = 5;
+
 /** The whole file, or undefined when it does not exist. */
 export async function readEntryFile(file: string): Promise<Buffer | undefined> {
   try {
@@ -22,22 +25,27 @@ export async function readEntryFile(file: string): Promise<Buffer | undefined> {
   }
 }
 
-/** The first `headBytes` bytes and the size of a file, or undefined when it does not exist. */
+/** The first `headBytes` bytes and the size of a file (no bytes when it is not a regular file), or undefined when it does not exist. */
 export async function readEntryHead(
   file: string,
   headBytes: number,
-): Promise<{ head: Buffer; sizeBytes: number; ino: number; mtimeMs: number } | undefined> {
+): Promise<
+  { head: Buffer; sizeBytes: number; ino: number; mtimeMs: number; isFile: boolean } | undefined
+> {
   const handle = await openIfExists(file);
   if (handle === undefined) return undefined;
   try {
     const stat = await handle.stat();
-    const head = Buffer.allocUnsafe(Math.min(headBytes, stat.size));
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    // Something else at an entry path (a folder) has no head: reading it would fail with EISDIR.
+    const isFile = stat.isFile();
+    const head = Buffer.allocUnsafe(isFile ? Math.min(headBytes, stat.size) : 0);
+    const bytesRead = isFile ? (await handle.read(head, 0, head.length, 0)).bytesRead : 0;
     return {
       head: head.subarray(0, bytesRead),
       sizeBytes: stat.size,
       ino: stat.ino,
       mtimeMs: stat.mtimeMs,
+      isFile,
     };
   } finally {
     await handle.close();
@@ -57,15 +65,21 @@ export async function writeEntryAtomic(
   durable: boolean,
   beforeCommit?: () => void,
 ): Promise<void> {
-  const temp = tempPathFor(file);
-  try {
-    await writeTemp(temp, data, durable);
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw await discardTemp(temp, error);
-    await makeFolder(dirname(file));
-    await writeTemp(temp, data, durable).catch(async (retryError: unknown) => {
-      throw await discardTemp(temp, retryError);
-    });
+  let temp = tempPathFor(file);
+  let madeFolder = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await writeTemp(temp, data, durable);
+      break;
+    } catch (error) {
+      const code = errnoCode(error);
+      // Something already at the name is not ours (exclusive create failed): leave it, pick another.
+      if (code === 'EEXIST' && attempt < TEMP_NAME_ATTEMPTS) temp = tempPathFor(file);
+      else if (code === 'ENOENT' && !madeFolder) {
+        await makeFolder(dirname(file));
+        madeFolder = true;
+      } else throw code === 'EEXIST' ? error : await discardTemp(temp, error);
+    }
   }
   try {
     beforeCommit?.();
@@ -96,12 +110,13 @@ async function discardTemp(temp: string, error: unknown): Promise<unknown> {
   return error;
 }
 
+// 'wx' creates the file or fails with EEXIST: it never follows a symlink planted at the name.
 async function writeTemp(temp: string, data: Uint8Array, durable: boolean): Promise<void> {
   if (!durable) {
-    await writeFile(temp, data);
+    await writeFile(temp, data, { flag: 'wx' });
     return;
   }
-  const handle = await open(temp, 'w');
+  const handle = await open(temp, 'wx');
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 /** Entry files live in one of 256 shard folders named by the first two hex digits of their hash. */
 export const SHARD_NAME = /^[0-9a-f]{2}$/;
 /** A data file: the 64 hex digits of SHA-256. */
 export const ENTRY_NAME = /^[0-9a-f]{64}$/;
-/** A temp file: `<hash>.<pid>-<seq>.tmp`. */
-export const TEMP_NAME = /^[0-9a-f]{64}\.(\d+)-\d+\.tmp$/;
+/** A temp file: `<hash>.<pid>-<random hex>.tmp` (older versions wrote a decimal sequence there). */
+export const TEMP_NAME = /^[0-9a-f]{64}\.(\d+)-[0-9a-f]+\.tmp$/;
 /** A per-key lock folder made by proper-lockfile: `<hash>.lock`. */
 export const LOCK_NAME = /^[0-9a-f]{64}\.lock$/;
-
-// One counter per process, so instances sharing a directory never pick the same temp name.
-let tempSequence = 0;
 
 /** Where a full key lives: the key is hashed, never used as a path. */
 export interface EntryLocation {
@@ -31,8 +28,11 @@ export function locate(directory: string, fullKey: string): EntryLocation {
   return { dir, file: join(dir, hash), keyBytes };
 }
 
-/** A fresh temp-file path next to `file` (same folder, so rename is atomic). */
+/**
+ * A fresh temp-file path next to `file` (same folder, so rename is atomic).
+ * The name is unpredictable (64 random bits), so nobody can plant something
+ * at it in advance; the pid in it lets a sweep remove a dead process's temp files.
+ */
 export function tempPathFor(file: string): string {
-  tempSequence = (tempSequence + 1) % Number.MAX_SAFE_INTEGER;
-  return `${file}.${process.pid}-${tempSequence}.tmp`;
+  return `${file}.${process.pid}-${randomBytes(8).toString('hex')}.tmp`;
 }

@@ -65,6 +65,7 @@ export class SweepScheduler {
       backend.lastSweepAtMs = last.atMs;
       backend.lastSweepItemCount = last.itemCount;
       backend.lastSweepSizeBytes = last.sizeBytes;
+      backend.lastSweepStrayEntries = last.strayEntries;
     }
     if (this.#lastSweepError !== undefined) backend.lastSweepError = this.#lastSweepError;
   }

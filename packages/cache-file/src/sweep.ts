@@ -14,6 +14,8 @@ export interface SweepReport {
   corrupt: number;
   /** Temp files left by dead processes, removed. */
   orphanedTempFiles: number;
+  /** Entry paths holding something other than a file (a folder), skipped and left alone. */
+  strayEntries: number;
   /** Live entries after the sweep (all namespaces in the directory, locks included). */
   itemCount: number;
   /** Bytes of those entries' files (header + key + value). */
@@ -48,6 +50,7 @@ export async function sweepDirectory(options: SweepOptions): Promise<SweepReport
     evicted: 0,
     corrupt: 0,
     orphanedTempFiles: 0,
+    strayEntries: 0,
     itemCount: 0,
     sizeBytes: 0,
   };
@@ -78,6 +81,9 @@ export async function sweepDirectory(options: SweepOptions): Promise<SweepReport
     temp: async (file, pid) => {
       if (pid !== process.pid && !isAlive(pid) && (await removeFile(file)))
         report.orphanedTempFiles++;
+    },
+    stray: async () => {
+      report.strayEntries++;
     },
   });
   let count = live.length;

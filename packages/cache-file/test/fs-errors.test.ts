@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CacheError } from '@pywatt/cache-core';
-import { makeTempDir } from '@pywatt/test-servers/process';
+import { makeTempDir, requireBinary } from '@pywatt/test-servers/process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mapFsError } from '../src/fs-errors.js';
 import { createFileCache, FileCache } from '../src/index.js';
@@ -108,15 +108,25 @@ describe('file-system failures', () => {
     const parent = tempDir();
     const directory = join(parent, 'cache');
     const fixture = fileURLToPath(new URL('./fixtures/open-cache.ts', import.meta.url));
-    const isRoot = process.getuid?.() === 0;
-    // Root ignores file modes, so as root the child runs as `nobody` on a root-only (0700) folder;
-    // anyone else meets the same error on a folder with mode 000.
-    if (!isRoot) chmodSync(parent, 0o000);
+    chmodSync(parent, 0o000);
     cleanups.unshift(() => chmodSync(parent, 0o700));
-    const output = execFileSync(process.execPath, ['--import', 'tsx', fixture, directory], {
+    // Root ignores file modes through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so as root the child
+    // runs without those two: it meets the real EACCES on the 000 folder, yet still reads the checkout
+    // it owns wherever that sits (another user could not read a clone under a 0700 folder).
+    const node = [process.execPath, '--import', 'tsx', fixture, directory];
+    const [command, ...args] =
+      process.getuid?.() === 0
+        ? [
+            requireBinary('setpriv', 'util-linux'),
+            '--bounding-set',
+            '-dac_override,-dac_read_search',
+            '--',
+            ...node,
+          ]
+        : node;
+    const output = execFileSync(command as string, args, {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       encoding: 'utf8',
-      ...(isRoot ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } } : {}),
     });
     const result = JSON.parse(output.trim().split('\n').at(-1) as string);
     expect(result.code, output).toBe('UNAUTHORIZED');

@@ -20,7 +20,8 @@ export interface DistributedLockOptions {
   /**
    * Take a fencing token on every grant: a counter (the plain key
    * `fence:<key>`, stored without expiry) incremented atomically while the lock
-   * is held. Default true. Costs one `setIfAbsent` and one `increment` per grant.
+   * is held. Default true. Costs one `setIfAbsent` and one `increment` per grant
+   * (one more `increment` when the counter was found set back).
    */
   fencing?: boolean | undefined;
   /** A source of randomness in [0, 1) for the jitter; for tests. Default `Math.random`. */

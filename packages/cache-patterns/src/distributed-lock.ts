@@ -1,12 +1,12 @@
 import { CacheError, type CacheService } from '@pywatt/cache-core';
-import { encodeStoredInteger } from '@pywatt/cache-core/store';
 import type { AcquireOptions, DistributedLockOptions } from './distributed-lock-options.js';
+import { nextFencingToken } from './fencing-tokens.js';
 import { backoffDelayMs, sleep } from './internal/backoff.js';
 import { integerAtLeast, optionalDurationMs, optionalFunction } from './internal/validate.js';
 
+export { FENCE_KEY_PREFIX } from './fencing-tokens.js';
+
 const OPERATION = 'DistributedLock';
-/** The prefix of the counter key that gives fencing tokens: `fence:<lock key>`. */
-export const FENCE_KEY_PREFIX = 'fence:';
 
 /**
  * A lock over any {@link CacheService}, built on its atomic `lock`, `unlock`
@@ -140,7 +140,7 @@ export class DistributedLock implements AsyncDisposable {
     this.#arm(before);
     if (this.#fencing) {
       try {
-        this.#fence = await this.#nextFence();
+        this.#fence = await nextFencingToken(this.#cache, this.key);
       } catch (error) {
         await this.release().catch(() => false);
         throw error;
@@ -184,18 +184,6 @@ export class DistributedLock implements AsyncDisposable {
   /** Releases the lock: what `await using` calls. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();
-  }
-
-  async #nextFence(): Promise<number> {
-    const fenceKey = FENCE_KEY_PREFIX + this.key;
-    // Without this, increment() would create the counter with the cache's default TTL and it
-    // could expire and restart from 1. Starting from the clock × 1000 keeps tokens increasing
-    // even if the counter is evicted or cleared, as long as fewer than 1000 grants per ms
-    // (on average since the counter was created) were taken.
-    await this.#cache.setIfAbsent(fenceKey, encodeStoredInteger(Date.now() * 1000), {
-      ttlMs: Number.POSITIVE_INFINITY,
-    });
-    return this.#cache.increment(fenceKey);
   }
 
   // Arms the watchdog that aborts the signal when the grant runs out unextended.

@@ -29,6 +29,8 @@ export class WriteBehind<T> implements AsyncDisposable {
   readonly #settings: WriteBehindSettings<T>;
   readonly #queue: WriteBehindQueue<T>;
   #reserved = 0;
+  /** Writes past the open check whose cache set has not finished: close() waits for them. */
+  readonly #entering = new Set<Promise<void>>();
   #flushWaiters: Array<{ target: number; resolve: () => void }> = [];
   #spaceWaiters: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
@@ -62,6 +64,16 @@ export class WriteBehind<T> implements AsyncDisposable {
    */
   async write(key: string, value: T): Promise<void> {
     this.#checkOpen();
+    const entering = this.#enter(key, value);
+    this.#entering.add(entering);
+    try {
+      await entering;
+    } finally {
+      this.#entering.delete(entering);
+    }
+  }
+
+  async #enter(key: string, value: T): Promise<void> {
     const bytes = encodeWith(this.#settings.codec, value, 'write');
     let reserved = false;
     if (!this.#queue.has(key)) {
@@ -96,13 +108,17 @@ export class WriteBehind<T> implements AsyncDisposable {
 
   /**
    * Flushes, then stops: later writes reject with `CLOSED`, and writes still
-   * waiting for room reject with `CLOSED`. No timer is left. Idempotent. Does
-   * not close the cache.
+   * waiting for room reject with `CLOSED`. A write called before `close()`
+   * whose cache set is still running is waited for and flushed too, so when
+   * `close()` resolves the source has every accepted write. No timer is left.
+   * Idempotent. Does not close the cache.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
       for (const wake of this.#spaceWaiters.splice(0)) wake();
+      // A write accepted before close() is queued only once its cache set returns; wait, then flush it too.
+      await Promise.allSettled(this.#entering);
       await this.flush();
       clearTimeout(this.#timer);
       this.#timer = undefined;

@@ -1,6 +1,7 @@
 import { CacheError, type CacheService } from '@pywatt/cache-core';
+import { encodeStoredInteger } from '@pywatt/cache-core/store';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DistributedLock, withLock } from '../src/index.js';
+import { DistributedLock, FENCE_KEY_PREFIX, withLock } from '../src/index.js';
 import { memoryCache } from './support/memory.js';
 
 let cache: CacheService;
@@ -139,6 +140,32 @@ describe('loss, extension and fencing', () => {
     }
     for (let i = 1; i < tokens.length; i++)
       expect(tokens[i]).toBeGreaterThan(tokens[i - 1] as number);
+  });
+});
+
+describe('fencing tokens whatever happens to the counter', () => {
+  it('acquire, release, clear(), acquire: strictly increasing, 1,000 times', async () => {
+    const l = new DistributedLock(cache, 'job');
+    let last = 0;
+    for (let i = 0; i < 1000; i++) {
+      await l.acquire();
+      const token = l.fencingToken as number;
+      expect(token, `grant ${i}`).toBeGreaterThan(last);
+      last = token;
+      await l.release();
+      await cache.clear();
+    }
+  });
+
+  it('a fresh instance per grant (withLock) with the counter cleared or set back: strictly increasing', async () => {
+    let last = 0;
+    for (let i = 0; i < 300; i++) {
+      const token = await withLock(cache, 'job', (lock) => lock.fencingToken as number);
+      expect(token, `grant ${i}`).toBeGreaterThan(last);
+      last = token;
+      if (i % 3 === 0) await cache.clear();
+      else if (i % 3 === 1) await cache.set(`${FENCE_KEY_PREFIX}job`, encodeStoredInteger(i));
+    }
   });
 });
 

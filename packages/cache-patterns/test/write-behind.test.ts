@@ -214,6 +214,38 @@ describe('WriteBehind', () => {
     expect(CacheError.is(error, 'CLOSED')).toBe(true);
   });
 
+  it('writes racing close() are in the source when close() resolves, and no timer is left (20 runs)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    for (let run = 0; run < 20; run++) {
+      const source = new FakeSource();
+      const before = timers();
+      const wb = new WriteBehind<number>(cache, {
+        writeBatch: source.writeBatch,
+        onFailure: noFailures,
+        flushIntervalMs: 60_000,
+      });
+      const early = wb.write(`early:${run}`, run);
+      await Promise.resolve();
+      // Issued in the same tick as close(): their cache sets are still running when it starts.
+      const writes = [
+        early,
+        wb.write(`same-tick:${run}`, run),
+        wb.write(`early:${run}`, 1000 + run),
+      ];
+      await wb.close();
+      expect(new Map(source.rows), `run ${run}`).toEqual(
+        new Map([
+          [`early:${run}`, 1000 + run],
+          [`same-tick:${run}`, run],
+        ]),
+      );
+      expect(wb.size).toBe(0);
+      // At most as many: a timer of the test runner may end meanwhile, a WriteBehind one must not remain.
+      expect(timers(), `run ${run}: timers left after close()`).toBeLessThanOrEqual(before);
+      await Promise.all(writes);
+    }
+  });
+
   it('requires writeBatch and onFailure', () => {
     expect(() => new WriteBehind(cache, { writeBatch: () => undefined } as never)).toThrow(
       /onFailure/,

@@ -37,8 +37,9 @@ const lateDropped = async (cache: ProxyCacheService) =>
 describe('timeouts', () => {
   it('drops an answer that arrives after its timeout; it never reaches another request', async () => {
     const socketPath = `${dir.path}/late.sock`;
-    await serve(socketPath, { slowMs: 400 });
-    const cache = await client(socketPath, 100);
+    // A 1 s timeout: the fast gets below must answer within it even on a loaded machine.
+    await serve(socketPath, { slowMs: 2500 });
+    const cache = await client(socketPath, 1000);
     await cache.set('slow:a', bytes('SLOW'));
     await cache.set('fast', bytes('FAST'));
     const error = await cache.get('slow:a').catch((e: unknown) => e);

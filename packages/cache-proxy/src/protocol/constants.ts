@@ -49,3 +49,13 @@ export const OP_NAMES: ReadonlyMap<number, OpName> = new Map(
 
 /** Default largest frame, in bytes (payload, prefix not counted). */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Largest frame a server reads before the client has authenticated, in
+ * bytes: room for a HELLO with a {@link MAX_TOKEN_BYTES} token and the
+ * longest namespace, and no more, so unauthenticated sockets cost no memory.
+ */
+export const HANDSHAKE_MAX_FRAME_BYTES = 8 * 1024;
+
+/** Longest token a server accepts, in UTF-8 bytes, so that every HELLO fits {@link HANDSHAKE_MAX_FRAME_BYTES}. */
+export const MAX_TOKEN_BYTES = 4096;

@@ -6,17 +6,31 @@ import { protocolError } from './protocol-error.js';
  * payload. The length is checked against `maxFrameBytes` before any buffer
  * is allocated for it; a zero length or an oversized one throws PROTOCOL, and
  * the decoder must then be discarded with its connection.
+ *
+ * A decoder can start with a smaller cap (`untrustedMaxFrameBytes`) that
+ * holds until {@link trust} is called: a peer that has not yet proved who it
+ * is must not make the reader allocate `maxFrameBytes` for it.
  */
 export class FrameDecoder {
   readonly #maxFrameBytes: number;
+  #limitBytes: number;
   readonly #header = Buffer.alloc(LENGTH_PREFIX_BYTES);
   #headerFilled = 0;
   #frame: Buffer | undefined;
   #frameFilled = 0;
 
-  /** @param maxFrameBytes largest payload accepted, in bytes */
-  constructor(maxFrameBytes: number) {
+  /**
+   * @param maxFrameBytes largest payload accepted, in bytes
+   * @param untrustedMaxFrameBytes largest payload accepted until {@link trust} is called, in bytes (default: `maxFrameBytes`)
+   */
+  constructor(maxFrameBytes: number, untrustedMaxFrameBytes = maxFrameBytes) {
     this.#maxFrameBytes = maxFrameBytes;
+    this.#limitBytes = Math.min(maxFrameBytes, untrustedMaxFrameBytes);
+  }
+
+  /** Lifts the cap to `maxFrameBytes`, from the next frame header on (once the peer has authenticated). */
+  trust(): void {
+    this.#limitBytes = this.#maxFrameBytes;
   }
 
   /** True while part of a frame has arrived and the rest has not. */
@@ -69,9 +83,11 @@ export class FrameDecoder {
   #check(length: number): void {
     if (length === 0)
       throw protocolError('frame of length 0: every frame has at least a kind byte');
-    if (length > this.#maxFrameBytes) {
+    if (length > this.#limitBytes) {
       throw protocolError(
-        `frame of ${length} bytes exceeds the limit of ${this.#maxFrameBytes} bytes (maxFrameBytes)`,
+        this.#limitBytes < this.#maxFrameBytes
+          ? `frame of ${length} bytes exceeds the limit of ${this.#limitBytes} bytes before authentication`
+          : `frame of ${length} bytes exceeds the limit of ${this.#maxFrameBytes} bytes (maxFrameBytes)`,
       );
     }
   }

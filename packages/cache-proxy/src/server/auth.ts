@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CacheError } from '@pywatt/cache-core';
 import { validateNamespace } from '@pywatt/cache-core/store';
+import { MAX_TOKEN_BYTES } from '../protocol/constants.js';
 
 /** One client identity: the secret it presents and the namespace it is confined to. */
 export interface TokenGrant {
@@ -43,8 +44,14 @@ export class TokenTable {
       fail("'auth' must be { tokens: [{ token, namespace }, ...] }");
     if (options.tokens.length === 0) fail("'auth.tokens' must list at least one token");
     this.#entries = options.tokens.map((grant, i) => {
-      if (typeof grant?.token !== 'string' || grant.token.length < 16)
-        fail(`auth.tokens[${i}].token must be a string of at least 16 characters`);
+      if (
+        typeof grant?.token !== 'string' ||
+        grant.token.length < 16 ||
+        Buffer.byteLength(grant.token) > MAX_TOKEN_BYTES
+      )
+        fail(
+          `auth.tokens[${i}].token must be a string of at least 16 characters and at most ${MAX_TOKEN_BYTES} bytes`,
+        );
       validateNamespace(grant.namespace, 'proxy');
       return { digest: digest(grant.token), namespace: grant.namespace };
     });

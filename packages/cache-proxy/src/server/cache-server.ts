@@ -1,4 +1,4 @@
-import { chmodSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
 import { CacheError, describeError } from '@pywatt/cache-core';
 import {
@@ -230,8 +230,27 @@ function safeUmask(mask: number): number | undefined {
   }
 }
 
-// A socket file left by a crashed server refuses connections: replace it. A live one is an error.
+// A socket file left by a crashed server refuses connections: replace it. A live one is an error,
+// and so is anything that is not a socket: a mistyped path must never cost the user a file.
 async function removeStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new CacheError(
+      'CONFIGURATION',
+      `cache server: cannot inspect socketPath ${path}: ${describeError(error)}`,
+      { operation: 'startCacheServer', backend: 'proxy', cause: error },
+    );
+  }
+  if (!isSocket) {
+    throw new CacheError(
+      'CONFIGURATION',
+      `cache server: socketPath ${path} exists and is not a socket; it is left untouched: remove it or choose another socketPath`,
+      { operation: 'startCacheServer', backend: 'proxy' },
+    );
+  }
   const alive = await new Promise<boolean | undefined>((resolve) => {
     const probe = createConnection({ path });
     probe.once('connect', () => {

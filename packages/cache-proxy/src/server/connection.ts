@@ -4,7 +4,7 @@ import {
   describeError,
   MAX_NAMESPACE_BYTES,
 } from '@pywatt/cache-core';
-import { FrameKind, PROTOCOL_VERSION } from '../protocol/constants.js';
+import { FrameKind, HANDSHAKE_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/constants.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { FrameSink } from '../protocol/frame-sink.js';
 import {
@@ -70,7 +70,7 @@ export class ServerConnection {
   ) {
     this.id = id;
     this.#ctx = ctx;
-    this.#decoder = new FrameDecoder(ctx.maxFrameBytes);
+    this.#decoder = new FrameDecoder(ctx.maxFrameBytes, HANDSHAKE_MAX_FRAME_BYTES);
     this.#onClosed = onClosed;
   }
 
@@ -213,6 +213,7 @@ export class ServerConnection {
     this.#namespace = ns === undefined ? tokenNamespace : `${tokenNamespace}:${ns}`;
     this.#scope = `${this.#namespace}:`;
     this.#state = 'ready';
+    this.#decoder.trust();
     writeWelcome(this.#sink.writer, PROTOCOL_VERSION, {
       backend: this.#ctx.hosted.type,
       maxFrameBytes: this.#ctx.maxFrameBytes,
@@ -253,6 +254,8 @@ export class ServerConnection {
   #fatal(code: CacheErrorCode, message: string): void {
     if (this.#state === 'closed') return;
     this.#sink.discard();
+    // Whatever the peer still sends is never read: a refused connection must not cost buffers.
+    this.#transport?.pause();
     writeFatal(this.#sink.writer, code, message);
     this.#sink.flush();
     this.#log({ event: code === 'UNAUTHORIZED' ? 'rejected' : 'closed', reason: message, code });

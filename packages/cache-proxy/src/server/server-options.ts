@@ -8,7 +8,7 @@ import type { Servable } from './hosted-cache.js';
 
 /** Where a server takes connections. */
 export type ListenTarget =
-  /** A Unix domain socket, created with file mode 0600 (a stale socket file is replaced). */
+  /** A Unix domain socket, created with file mode 0600 (a stale socket file is replaced; any other file at the path is a CONFIGURATION error). */
   | { socketPath: string }
   /** TCP on a loopback address (`127.0.0.1`, `::1`, `localhost`); port 0 picks a free one. */
   | { host: string; port: number }
