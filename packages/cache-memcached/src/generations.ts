@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EMPTY, Op, Status, storageExtras } from './protocol.js';
 import type { ServerConnection } from './server-connection.js';
-import { TransportError } from './transport-error.js';
+import { statusError, TransportError } from './transport-error.js';
 import { generationWireKey } from './wire-keys.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{8}$/;
@@ -144,18 +144,4 @@ export class Generations {
       'could not settle a generation token after 5 attempts',
     );
   }
-}
-
-/** A response status this backend did not expect, as a TransportError. */
-export function statusError(
-  server: ServerConnection,
-  status: number,
-  what: string,
-): TransportError {
-  return new TransportError(
-    'status',
-    server.address,
-    `memcached at ${server.address} answered status 0x${status.toString(16)} when asked to ${what}`,
-    { status },
-  );
 }

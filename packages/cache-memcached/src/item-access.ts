@@ -1,8 +1,8 @@
 import type { StatsCounters } from '@pywatt/cache-core';
 import { isExpired, type WireExpiry } from './expiry.js';
-import { statusError } from './generations.js';
 import { EMPTY, Op, type RawResponse, responseFlags, Status, storageExtras } from './protocol.js';
 import type { ServerConnection } from './server-connection.js';
+import { statusError } from './transport-error.js';
 
 /** Where one key lives: its server and its memcached key. */
 export interface Located {

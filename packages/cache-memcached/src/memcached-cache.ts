@@ -21,13 +21,13 @@ import {
   validateMemcachedConfig,
 } from './config.js';
 import { expiryForTtl, expiryFromFlags } from './expiry.js';
-import { statusError } from './generations.js';
 import { getItem, isLive, outcome, writeItem } from './item-access.js';
 import { KeyRouter } from './key-router.js';
 import { mapError } from './map-error.js';
 import { EMPTY, Op, responseFlags, Status } from './protocol.js';
 import { ServerConnection } from './server-connection.js';
 import { collectServerStats } from './server-stats.js';
+import { statusError } from './transport-error.js';
 
 /**
  * A store on one or more memcached servers, through one memjs connection per

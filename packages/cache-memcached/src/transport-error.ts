@@ -35,3 +35,17 @@ export function fromDriverError(error: unknown, address: string): TransportError
     return new TransportError('timeout', address, message, { cause: error });
   return new TransportError('connection', address, message, { cause: error });
 }
+
+/** A response status this backend did not expect, from the server at `server.address`. */
+export function statusError(
+  server: { readonly address: string },
+  status: number,
+  what: string,
+): TransportError {
+  return new TransportError(
+    'status',
+    server.address,
+    `memcached at ${server.address} answered status 0x${status.toString(16)} when asked to ${what}`,
+    { status },
+  );
+}

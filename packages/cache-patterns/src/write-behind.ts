@@ -1,9 +1,12 @@
 import { CacheError, type CacheService } from '@pywatt/cache-core';
 import { encodeWith } from '@pywatt/cache-core/store';
-import type { WriteBehindOptions } from './write-behind-options.js';
+import {
+  resolveWriteBehindSettings,
+  type WriteBehindOptions,
+  type WriteBehindSettings,
+} from './write-behind-options.js';
 import { type QueuedWrite, WriteBehindQueue } from './write-behind-queue.js';
 import { sendBatch, settleBatch } from './write-behind-retry.js';
-import { resolveWriteBehindSettings, type WriteBehindSettings } from './write-behind-settings.js';
 
 /**
  * Write-behind: `write` updates the cache at once and queues the source

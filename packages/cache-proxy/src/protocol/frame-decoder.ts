@@ -1,5 +1,5 @@
 import { LENGTH_PREFIX_BYTES } from './constants.js';
-import { protocolError } from './protocol-error.js';
+import { protocolError } from './reader.js';
 
 /**
  * Cuts a byte stream into frames: a u32 big-endian payload length, then the

@@ -1,7 +1,6 @@
 import type { CacheErrorCode } from '@pywatt/cache-core';
 import { FrameKind } from './constants.js';
-import { protocolError } from './protocol-error.js';
-import { Reader } from './reader.js';
+import { protocolError, Reader } from './reader.js';
 import { readValue, type WireValue, writeValue } from './values.js';
 import type { Writer } from './writer.js';
 

@@ -1,4 +1,9 @@
-import { protocolError } from './protocol-error.js';
+import { CacheError } from '@pywatt/cache-core';
+
+/** A PROTOCOL CacheError: the peer sent bytes that do not follow PROTOCOL.md. */
+export function protocolError(message: string, operation = 'decode'): CacheError {
+  return new CacheError('PROTOCOL', message, { operation, backend: 'proxy', retryable: false });
+}
 
 /** Reads one frame payload; every read checks its bounds and throws PROTOCOL past the end. */
 export class Reader {

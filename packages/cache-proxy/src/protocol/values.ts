@@ -1,5 +1,4 @@
-import { protocolError } from './protocol-error.js';
-import type { Reader } from './reader.js';
+import { protocolError, type Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
 /** What a frame can carry: the arguments and results of every CacheService method. */
