@@ -1,6 +1,7 @@
 import type { StatsCounters } from '@pywatt/cache-core';
+import { statusError } from './generations.js';
 import { isLive, type Located } from './item-access.js';
-import { Op } from './protocol.js';
+import { EMPTY, Op, type RawResponse, Status } from './protocol.js';
 import type { ServerConnection } from './server-connection.js';
 
 /** The items of one server in a batch: their indexes, and the session they were addressed on. */
@@ -36,14 +37,20 @@ export async function getManyLive(
   const values: Array<Uint8Array | undefined> = new Array(located.length).fill(undefined);
   await Promise.all(
     [...groupByServer(located)].map(async ([server, { indexes, session }]) => {
-      const requests = indexes.map((i) => ({ opcode: Op.GETKQ, key: (located[i] as Located).key }));
-      const responses = await server.batch(requests, session);
-      responses.forEach((response, j) => {
-        if (response === undefined) return;
-        const at = located[indexes[j] as number] as Located;
-        if (isLive(at, response, 'getMany', counters))
-          values[indexes[j] as number] = new Uint8Array(response.val);
-      });
+      const keys = indexes.map((i) => (located[i] as Located).key);
+      const answers: RawResponse[] = [];
+      await server.batch(Op.GETKQ, keys, EMPTY, undefined, session, (r) => answers.push(r));
+      // Hits come back in request order and carry their key.
+      let next = 0;
+      for (const answer of answers) {
+        if (answer.header.status !== Status.OK)
+          throw statusError(server, answer.header.status, 'getMany');
+        while (next < keys.length && !(keys[next] as Buffer).equals(answer.key)) next++;
+        if (next === keys.length) break;
+        const index = indexes[next++] as number;
+        if (isLive(located[index] as Located, answer, 'getMany', counters))
+          values[index] = new Uint8Array(answer.val);
+      }
     }),
   );
   return values;

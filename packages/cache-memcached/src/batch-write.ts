@@ -1,7 +1,7 @@
 import { groupByServer } from './batch-get.js';
 import { statusError } from './generations.js';
 import { expiryFor, type Located } from './item-access.js';
-import { Op, Status, storageExtras } from './protocol.js';
+import { EMPTY, Op, type RawResponse, Status, storageExtras } from './protocol.js';
 
 /**
  * Writes many located items with one pipelined batch of quiet SETQ + NOOP per
@@ -19,14 +19,12 @@ export async function setManyQuiet(
   const extras = storageExtras(expiry.flags, expiry.exptime);
   await Promise.all(
     [...groupByServer(located)].map(async ([server, { indexes, session }]) => {
-      const requests = indexes.map((i) => ({
-        opcode: Op.SETQ,
-        key: (located[i] as Located).key,
-        extras,
-        value: values[i] as Uint8Array,
-      }));
-      const failures = await server.batch(requests, session);
-      const failed = failures.find((r) => r !== undefined);
+      const keys = indexes.map((i) => (located[i] as Located).key);
+      const mine = indexes.map((i) => values[i] as Uint8Array);
+      let failed: RawResponse | undefined;
+      await server.batch(Op.SETQ, keys, extras, mine, session, (r) => {
+        failed ??= r;
+      });
       if (failed !== undefined) throw statusError(server, failed.header.status, 'set');
     }),
   );
@@ -40,18 +38,15 @@ export async function setManyQuiet(
 export async function deleteManyQuiet(located: readonly Located[]): Promise<number> {
   const removed = await Promise.all(
     [...groupByServer(located)].map(async ([server, { indexes, session }]) => {
-      const requests = indexes.map((i) => ({
-        opcode: Op.DELETEQ,
-        key: (located[i] as Located).key,
-      }));
-      const answers = await server.batch(requests, session);
-      let count = 0;
-      for (const answer of answers) {
-        if (answer === undefined) count++;
-        else if (answer.header.status !== Status.KEY_NOT_FOUND)
-          throw statusError(server, answer.header.status, 'delete');
-      }
-      return count;
+      const keys = indexes.map((i) => (located[i] as Located).key);
+      let missing = 0;
+      let failed: RawResponse | undefined;
+      await server.batch(Op.DELETEQ, keys, EMPTY, undefined, session, (r) => {
+        if (r.header.status === Status.KEY_NOT_FOUND) missing++;
+        else failed ??= r;
+      });
+      if (failed !== undefined) throw statusError(server, failed.header.status, 'delete');
+      return keys.length - missing;
     }),
   );
   return removed.reduce((sum, n) => sum + n, 0);

@@ -34,7 +34,7 @@ export class KeyRouter {
 
   /** The index of the server that holds `fullKey` on the ring. */
   #index(fullKey: string): number {
-    return this.#ring.nodeFor(sharedKey(fullKey));
+    return this.#servers.length === 1 ? 0 : this.#ring.nodeFor(sharedKey(fullKey));
   }
 
   /** The server that holds `fullKey` on the ring. */
@@ -62,12 +62,19 @@ export class KeyRouter {
    * because the server reconnected since the key was addressed (a restart
    * empties memcached, so the tokens may be gone), addresses it again.
    */
-  async withData<T>(fullKey: string, use: (at: Located) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+  withData<T>(fullKey: string, use: (at: Located) => Promise<T>): Promise<T> {
+    const at = this.data(fullKey);
+    const done = at instanceof Promise ? at.then(use) : use(at);
+    return done.catch((error: unknown) => this.#again(error, fullKey, use));
+  }
+
+  async #again<T>(error: unknown, fullKey: string, use: (at: Located) => Promise<T>): Promise<T> {
+    for (let attempt = 2; ; attempt++) {
+      if (!isStale(error) || attempt > MAX_READDRESS) throw error;
       try {
         return await use(await this.data(fullKey));
-      } catch (error) {
-        if (attempt >= MAX_READDRESS || !isStale(error)) throw error;
+      } catch (next) {
+        error = next;
       }
     }
   }

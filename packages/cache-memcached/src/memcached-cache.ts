@@ -7,7 +7,7 @@ import { expiryForTtl } from './expiry.js';
 import { statusError } from './generations.js';
 import { HashRing, type RingNode } from './hash-ring.js';
 import { clearShared } from './interop.js';
-import { expiryFor, getItem, isLive, outcome, writeItem } from './item-access.js';
+import { expiryFor, getItem, isLive, type Located, outcome, writeItem } from './item-access.js';
 import { KeyRouter } from './key-router.js';
 import { mapError } from './map-error.js';
 import { EMPTY, Op, Status } from './protocol.js';
@@ -75,32 +75,37 @@ export class MemcachedCache extends BaseCache {
     return mapError(error, operation, this.#timeoutMs);
   }
 
-  protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
-    return this.#router.withData(fullKey, async (at) => {
-      const response = await getItem(at);
-      return isLive(at, response, 'get', this.counters) ? new Uint8Array(response.val) : undefined;
-    });
-  }
-
-  protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    await this.#router.withData(fullKey, async (at) => {
-      const response = await writeItem(at, Op.SET, value, expiryFor(at, ttlMs), undefined, true);
-      outcome(at, response, 'set', []);
-    });
-  }
-
-  protected async _delete(fullKey: string): Promise<boolean> {
-    return this.#router.withData(fullKey, async (at) => {
-      const r = await at.server.request(Op.DELETE, at.key, EMPTY, EMPTY, { session: at.session });
-      return outcome(at, r, 'delete', [Status.KEY_NOT_FOUND]);
-    });
-  }
-
-  protected async _exists(fullKey: string): Promise<boolean> {
-    // The binary protocol has no existence check: a GET whose value is dropped.
-    return this.#router.withData(fullKey, async (at) =>
-      isLive(at, await getItem(at), 'exists', this.counters),
+  // The hot paths return the router's promise rather than awaiting it: one promise less per call.
+  readonly #getAt = (at: Located): Promise<Uint8Array | undefined> =>
+    getItem(at).then((r) =>
+      isLive(at, r, 'get', this.counters) ? new Uint8Array(r.val) : undefined,
     );
+  readonly #existsAt = (at: Located): Promise<boolean> =>
+    // The binary protocol has no existence check: a GET whose value is dropped.
+    getItem(at).then((r) => isLive(at, r, 'exists', this.counters));
+  readonly #deleteAt = (at: Located): Promise<boolean> =>
+    at.server
+      .request(Op.DELETE, at.key, EMPTY, EMPTY, { session: at.session })
+      .then((r) => outcome(at, r, 'delete', [Status.KEY_NOT_FOUND]));
+
+  protected _get(fullKey: string): Promise<Uint8Array | undefined> {
+    return this.#router.withData(fullKey, this.#getAt);
+  }
+
+  protected _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    return this.#router.withData(fullKey, (at) =>
+      writeItem(at, Op.SET, value, expiryFor(at, ttlMs), undefined, true).then((r) => {
+        outcome(at, r, 'set', []);
+      }),
+    );
+  }
+
+  protected _delete(fullKey: string): Promise<boolean> {
+    return this.#router.withData(fullKey, this.#deleteAt);
+  }
+
+  protected _exists(fullKey: string): Promise<boolean> {
+    return this.#router.withData(fullKey, this.#existsAt);
   }
 
   protected async _setIfAbsent(

@@ -17,12 +17,16 @@ import type { RawResponse } from './protocol.js';
  * - `fn.quiet = true` on a response callback: `respond` then keeps the
  *   callback (and the write's deadline) for responses with a body, so a
  *   quiet batch gets many answers for one write (memjs's own getMulti relies on it);
+ * - `connected` and `_socket`, to write at once on a connected socket and to
+ *   number the sockets (sessions);
  * - the `username`/`password` fields, overwritten after construction because
  *   memjs falls back to MEMCACHIER_* / MEMCACHE_* environment credentials.
  */
 
 /** What this module uses of a memjs Server. */
 interface ServerInternals {
+  connected: boolean;
+  _socket: object | undefined;
   username: string | undefined;
   password: string | undefined;
   responseCallbacks: Record<number, unknown>;
@@ -53,12 +57,8 @@ export interface LinkOptions {
   timeoutMs: number;
 }
 
-/** Quiet requests of one batch: consecutive opaques answered (only on failure or hit) through one handler. */
-export interface QuietReplies {
-  firstOpaque: number;
-  count: number;
-  onResponse: (response: RawResponse) => void;
-}
+/** Passed to `onError` when a guarded request would have gone out on another session's socket. */
+export const STALE_SESSION = Symbol('stale session');
 
 /**
  * One socket to one memcached server through memjs's Server. Counts the
@@ -89,54 +89,62 @@ export class MemjsLink {
 
   /** True while the socket of the current session is connected. */
   get connected(): boolean {
-    const server = this.#server as unknown as { connected: boolean; _socket: unknown };
+    const server = this.#server;
     return server.connected && server._socket === this.#socket && this.#socket !== undefined;
   }
 
   /**
    * Registers the handlers, then writes `blob` once the socket is up: the
-   * request with opaque `last` ends the write (its one answer completes it);
-   * `quiet` requests before it may answer or not. `onError` is called (once)
-   * if the socket fails first. With `guard`, the blob is only written on
-   * that session's socket: on any other it fails with `guard.stale()`, unsent.
+   * request with opaque `last` ends the write (its one answer completes it).
+   * `quiet`, when given, answers every request with opaque `quietOpaque`
+   * before it: memjs keeps a quiet callback (and the write's deadline) for
+   * answers with a body. `onError` is called (once) if the socket fails
+   * first. With `session`, the blob is only written on that session's socket:
+   * on another it is not sent and `onError` gets {@link STALE_SESSION}.
    */
   send(
     blob: Buffer,
     last: number,
     onResponse: (response: RawResponse) => void,
     onError: (error: unknown) => void,
-    quiet?: QuietReplies,
-    guard?: { session: number; stale: () => unknown },
+    session?: number,
+    quietOpaque?: number,
+    quiet?: (response: RawResponse) => void,
   ): void {
     const server = this.#server;
-    if (quiet !== undefined) {
-      const fn = quiet.onResponse as ((r: RawResponse) => void) & { quiet?: boolean };
-      fn.quiet = true;
-      for (let i = 0; i < quiet.count; i++) server.onResponse(quiet.firstOpaque + i, fn);
+    if (quiet !== undefined && quietOpaque !== undefined) {
+      (quiet as typeof quiet & { quiet?: boolean }).quiet = true;
+      server.onResponse(quietOpaque, quiet);
     }
     server.onResponse(last, onResponse);
     server.onError(last, onError);
+    if (this.connected) {
+      // Connected on this session's socket: memjs writes at once, on it.
+      if (session === undefined || session === this.#session) server.write(blob);
+      else this.#refuse(last, quietOpaque, onError);
+      return;
+    }
     server.sock(false, (socket) => {
       if (socket !== this.#socket) {
         this.#socket = socket;
         this.#session++;
       }
-      if (guard !== undefined && guard.session !== this.#session) {
-        if (quiet !== undefined) this.release(quiet.firstOpaque, quiet.count);
-        delete server.responseCallbacks[last];
-        delete server.errorCallbacks[last];
-        onError(guard.stale());
-        return;
-      }
-      // The socket is connected here, so memjs writes at once, on this socket.
-      server.write(blob);
+      if (session === undefined || session === this.#session) server.write(blob);
+      else this.#refuse(last, quietOpaque, onError);
     });
   }
 
-  /** Forgets the handlers of `count` quiet requests from `firstOpaque` once their batch has ended. */
-  release(firstOpaque: number, count: number): void {
-    const callbacks = this.#server.responseCallbacks;
-    for (let i = 0; i < count; i++) delete callbacks[firstOpaque + i];
+  #refuse(last: number, quietOpaque: number | undefined, onError: (error: unknown) => void): void {
+    const server = this.#server;
+    delete server.responseCallbacks[last];
+    delete server.errorCallbacks[last];
+    if (quietOpaque !== undefined) delete server.responseCallbacks[quietOpaque];
+    onError(STALE_SESSION);
+  }
+
+  /** Forgets the quiet handler of a batch once the batch has ended. */
+  release(quietOpaque: number): void {
+    delete this.#server.responseCallbacks[quietOpaque];
   }
 
   /** Fails every pending request with `error` and drops the socket. */

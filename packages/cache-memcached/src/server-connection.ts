@@ -1,4 +1,4 @@
-import { MemjsLink } from './memjs-adapter.js';
+import { MemjsLink, STALE_SESSION } from './memjs-adapter.js';
 import {
   EMPTY,
   encodeInto,
@@ -32,14 +32,6 @@ export interface RequestOptions {
    * longer holds. On another socket it fails with a `stale` TransportError, unsent.
    */
   session?: number | undefined;
-}
-
-/** One request of a quiet batch: a quiet opcode (SETQ, DELETEQ, …) that answers only on failure. */
-export interface QuietRequest {
-  opcode: number;
-  key: Buffer;
-  extras?: Buffer;
-  value?: Uint8Array;
 }
 
 const RETRY_DELAY_MS = 50;
@@ -95,21 +87,35 @@ export class ServerConnection {
    * Only `idempotent` requests are tried again after a failure, and never
    * on another session than the one `session` names.
    */
-  async request(
+  request(
     opcode: number,
     key: Buffer,
     extras: Buffer = EMPTY,
     value: Uint8Array = EMPTY,
     options: RequestOptions = {},
   ): Promise<RawResponse> {
-    const attempts = options.idempotent === true ? this.#attempts : 1;
-    for (let attempt = 1; ; attempt++) {
+    const first = this.#once(opcode, key, extras, value, options);
+    if (options.idempotent !== true || this.#attempts === 1) return first;
+    return first.catch((error) => this.#retry(error, opcode, key, extras, value, options));
+  }
+
+  async #retry(
+    error: unknown,
+    opcode: number,
+    key: Buffer,
+    extras: Buffer,
+    value: Uint8Array,
+    options: RequestOptions,
+  ): Promise<RawResponse> {
+    for (let attempt = 2; ; attempt++) {
+      const failure = (error as TransportError).failure;
+      if (failure === 'closed' || failure === 'stale') throw error;
+      await pause(RETRY_DELAY_MS);
       try {
         return await this.#once(opcode, key, extras, value, options);
-      } catch (error) {
-        const failure = (error as TransportError).failure;
-        if (attempt >= attempts || failure === 'closed' || failure === 'stale') throw error;
-        await pause(RETRY_DELAY_MS);
+      } catch (next) {
+        if (attempt >= this.#attempts) throw next;
+        error = next;
       }
     }
   }
@@ -129,52 +135,45 @@ export class ServerConnection {
         blob,
         opaque,
         resolve,
-        (error) => reject(fromDriverError(error, this.address)),
-        undefined,
-        this.#guard(options.session),
+        (error) => reject(this.#failure(error)),
+        options.session,
       );
     });
   }
 
-  #guard(session: number | undefined) {
-    if (session === undefined) return undefined;
-    return {
-      session,
-      stale: () =>
-        new TransportError('stale', this.address, 'reconnected since the key was addressed'),
-    };
+  #failure(error: unknown): TransportError {
+    if (error === STALE_SESSION)
+      return new TransportError('stale', this.address, 'reconnected since the key was addressed');
+    return fromDriverError(error, this.address);
   }
 
   /**
-   * Sends `requests` in one write, then a NOOP that marks the end, and
-   * resolves with what came back per request: for quiet reads (GETKQ) the
-   * hits, for quiet writes (SETQ, DELETEQ) the failures; undefined where the
-   * server said nothing. One deadline for the whole batch.
+   * Sends one quiet request per key (`opcode`: GETKQ, SETQ, DELETEQ; the
+   * same `extras` for all, `values[i]` for key i) in one write, then a NOOP
+   * that marks the end. The quiet requests share one opaque: `onAnswer` gets
+   * what the server answered (GETKQ hits, which carry their key; SETQ and
+   * DELETEQ failures), in request order. One deadline for the whole batch.
    */
   batch(
-    requests: readonly QuietRequest[],
-    session?: number,
-  ): Promise<Array<RawResponse | undefined>> {
+    opcode: number,
+    keys: readonly Buffer[],
+    extras: Buffer,
+    values: ReadonlyArray<Uint8Array> | undefined,
+    session: number | undefined,
+    onAnswer: (response: RawResponse) => void,
+  ): Promise<void> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
-    const count = requests.length;
-    const results: Array<RawResponse | undefined> = new Array(count).fill(undefined);
-    const first = this.#reserve(count + 1);
-    const end = first + count;
+    const quiet = this.#reserve(2);
+    const end = quiet + 1;
     let size = requestBytes(EMPTY, EMPTY, EMPTY);
-    for (const r of requests) size += requestBytes(r.key, r.extras ?? EMPTY, r.value ?? EMPTY);
+    for (let i = 0; i < keys.length; i++)
+      size += requestBytes(keys[i] as Buffer, extras, values?.[i] ?? EMPTY);
     const blob = Buffer.allocUnsafe(size);
     let offset = 0;
-    requests.forEach((r, i) => {
-      offset = encodeInto(
-        blob,
-        offset,
-        r.opcode,
-        r.key,
-        r.extras ?? EMPTY,
-        r.value ?? EMPTY,
-        first + i,
-      );
-    });
+    for (let i = 0; i < keys.length; i++) {
+      const value = values?.[i] ?? EMPTY;
+      offset = encodeInto(blob, offset, opcode, keys[i] as Buffer, extras, value, quiet);
+    }
     encodeInto(blob, offset, Op.NOOP, EMPTY, EMPTY, EMPTY, end);
     return new Promise((resolve, reject) => {
       // Quiet answers with a body keep memjs's per-write deadline alive, so a batch keeps its own.
@@ -185,18 +184,11 @@ export class ServerConnection {
       timer.unref();
       const settle = (error: unknown) => {
         clearTimeout(timer);
-        this.#link.release(first, count);
-        if (error === undefined) resolve(results);
-        else reject(fromDriverError(error, this.address));
+        this.#link.release(quiet);
+        if (error === undefined) resolve();
+        else reject(this.#failure(error));
       };
-      const quiet = {
-        firstOpaque: first,
-        count,
-        onResponse: (r: RawResponse) => {
-          results[r.header.opaque - first] = r;
-        },
-      };
-      this.#link.send(blob, end, () => settle(undefined), settle, quiet, this.#guard(session));
+      this.#link.send(blob, end, () => settle(undefined), settle, session, quiet, onAnswer);
     });
   }
 
@@ -207,7 +199,7 @@ export class ServerConnection {
     const opaque = this.#reserve(1);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#link.release(opaque, 1);
+        this.#link.release(opaque);
         reject(new TransportError('timeout', this.address, 'stats timed out'));
       }, this.#timeoutMs);
       timer.unref();
@@ -230,7 +222,9 @@ export class ServerConnection {
           clearTimeout(timer);
           reject(fromDriverError(error, this.address));
         },
-        { firstOpaque: opaque, count: 1, onResponse },
+        undefined,
+        opaque,
+        onResponse,
       );
     });
   }

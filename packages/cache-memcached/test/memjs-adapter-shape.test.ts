@@ -58,16 +58,12 @@ describe(`the memjs internals memjs-adapter.ts uses (memjs ${version})`, () => {
         encodeRequest(Op.DELETEQ, key, EMPTY, EMPTY, 7),
         encodeRequest(Op.NOOP, EMPTY, EMPTY, EMPTY, 8),
       ]);
-      link.send(blob, 8, resolve, reject, {
-        firstOpaque: 7,
-        count: 1,
-        onResponse: (r) => answers.push(r),
-      });
+      link.send(blob, 8, resolve, reject, undefined, 7, (r) => answers.push(r));
     });
     expect((await done).header.opcode).toBe(Op.NOOP);
     expect(answers.map((a) => a.header.status)).toEqual([0x01, 0x01]);
     expect(link.session).toBe(1);
     expect(link.connected).toBe(true);
-    link.release(7, 1);
+    link.release(7);
   });
 });
