@@ -16,6 +16,7 @@ const open = async (namespace: string | undefined, extra: object = {}) => {
     servers: inject('three'),
     namespace,
     interop: true,
+    operationTimeoutMs: 10_000,
     ...extra,
   });
   opened.push(cache);

@@ -46,7 +46,7 @@ describe(`the memjs internals memjs-adapter.ts uses (memjs ${version})`, () => {
     const link = new MemjsLink(host, Number(port), {
       username: undefined,
       password: undefined,
-      timeoutMs: 2000,
+      timeoutMs: 10_000,
     });
     links.push(link);
     const key = Buffer.from(`shape-${process.pid}-${Date.now()}`);

@@ -28,7 +28,12 @@ afterAll(async () => {
 });
 
 async function open(namespace: string, generationCacheMs: number): Promise<MemcachedCache> {
-  const cache = await createMemcachedCache({ servers: addresses(), namespace, generationCacheMs });
+  const cache = await createMemcachedCache({
+    servers: addresses(),
+    namespace,
+    generationCacheMs,
+    operationTimeoutMs: 10_000,
+  });
   opened.push(cache);
   return cache;
 }
