@@ -1,41 +1,41 @@
-import {
-  addToStoredInteger,
-  type BackendStats,
-  BaseCache,
-  CacheError,
-  CacheType,
-  encodeStoredInteger,
-} from '@pywatt/cache-core';
+import { type BackendStats, BaseCache, CacheError, CacheType } from '@pywatt/cache-core';
 import { getManyLive } from './batch-get.js';
-import { addUnlessLive, casLoop, casSet, heldCas, swap } from './cas-operations.js';
+import { deleteManyQuiet, setManyQuiet } from './batch-write.js';
+import { addUnlessLive, casLoop, casSet, heldCas, incrementAt, swap } from './cas-operations.js';
 import { DEFAULTS, type MemcachedCacheOptions, parseServer } from './config.js';
-import { expiryForTtl, expiryFromFlags } from './expiry.js';
+import { expiryForTtl } from './expiry.js';
 import { statusError } from './generations.js';
-import { getItem, isLive, outcome, writeItem } from './item-access.js';
+import { HashRing, type RingNode } from './hash-ring.js';
+import { clearShared } from './interop.js';
+import { expiryFor, getItem, isLive, type Located, outcome, writeItem } from './item-access.js';
 import { KeyRouter } from './key-router.js';
 import { mapError } from './map-error.js';
-import { EMPTY, Op, responseFlags, Status } from './protocol.js';
+import { EMPTY, Op, Status } from './protocol.js';
 import { ServerConnection } from './server-connection.js';
 import { collectServerStats } from './server-stats.js';
 
 /**
  * A cache on one or more memcached servers, through one memjs connection per
- * server and a ketama-style consistent-hash ring. Atomic operations use
- * memcached's ADD and CAS; `clear` uses generation tokens (never `flush_all`).
+ * server and a libketama-compatible consistent-hash ring. Atomic operations
+ * use memcached's ADD and CAS; `clear` uses generation tokens (never
+ * `flush_all`), except in interop mode (`interop: true`), where items are
+ * shared with other memcached clients (see interop.ts).
  * The constructor does no I/O; use {@link createMemcachedCache} to connect
  * and ping first. Errors: CONNECTION / TIMEOUT name the server (only keys on
  * that server fail), UNAUTHORIZED for SASL, VALUE_TOO_LARGE above
  * `maxValueBytes` (checked before sending) or the server's item size.
  *
  * Routing lives in {@link KeyRouter}, the item primitives in item-access.ts,
- * the ADD/CAS retry loops in cas-operations.ts and batched reads in
- * batch-get.ts; this class maps the cache operations onto them.
+ * the ADD/CAS retry loops in cas-operations.ts, quiet batches in
+ * batch-get.ts and batch-write.ts, the memjs internals in memjs-adapter.ts;
+ * this class maps the cache operations onto them.
  */
 export class MemcachedCache extends BaseCache {
   readonly type = CacheType.MEMCACHED;
   readonly #servers: ServerConnection[];
   readonly #router: KeyRouter;
   readonly #timeoutMs: number;
+  readonly #interop: boolean;
 
   /** Takes a config already validated by `validateMemcachedConfig` (the factory does this). */
   constructor(config: MemcachedCacheOptions) {
@@ -57,9 +57,12 @@ export class MemcachedCache extends BaseCache {
         );
       return new ServerConnection(address.host, address.port, options);
     });
+    this.#interop = config.interop === true;
+    const ring = new HashRing(config.servers.map((text) => parseServer(text) as RingNode));
     this.#router = new KeyRouter(
       this.#servers,
-      config.generationCacheMs ?? DEFAULTS.generationCacheMs,
+      ring,
+      this.#interop ? undefined : (config.generationCacheMs ?? DEFAULTS.generationCacheMs),
     );
   }
 
@@ -72,36 +75,37 @@ export class MemcachedCache extends BaseCache {
     return mapError(error, operation, this.#timeoutMs);
   }
 
-  protected async _get(fullKey: string): Promise<Uint8Array | undefined> {
-    const at = await this.#router.data(fullKey);
-    const response = await getItem(at);
-    return isLive(at, response, 'get', this.counters) ? new Uint8Array(response.val) : undefined;
-  }
-
-  protected async _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    const at = await this.#router.data(fullKey);
-    const response = await writeItem(
-      at,
-      Op.SET,
-      value,
-      expiryForTtl(ttlMs, Date.now()),
-      undefined,
-      true,
+  // The hot paths return the router's promise rather than awaiting it: one promise less per call.
+  readonly #getAt = (at: Located): Promise<Uint8Array | undefined> =>
+    getItem(at).then((r) =>
+      isLive(at, r, 'get', this.counters) ? new Uint8Array(r.val) : undefined,
     );
-    outcome(at, response, 'set', []);
-  }
-
-  protected async _delete(fullKey: string): Promise<boolean> {
-    const at = await this.#router.data(fullKey);
-    return outcome(at, await at.server.request(Op.DELETE, at.key), 'delete', [
-      Status.KEY_NOT_FOUND,
-    ]);
-  }
-
-  protected async _exists(fullKey: string): Promise<boolean> {
+  readonly #existsAt = (at: Located): Promise<boolean> =>
     // The binary protocol has no existence check: a GET whose value is dropped.
-    const at = await this.#router.data(fullKey);
-    return isLive(at, await getItem(at), 'exists', this.counters);
+    getItem(at).then((r) => isLive(at, r, 'exists', this.counters));
+  readonly #deleteAt = (at: Located): Promise<boolean> =>
+    at.server
+      .request(Op.DELETE, at.key, EMPTY, EMPTY, { session: at.session })
+      .then((r) => outcome(at, r, 'delete', [Status.KEY_NOT_FOUND]));
+
+  protected _get(fullKey: string): Promise<Uint8Array | undefined> {
+    return this.#router.withData(fullKey, this.#getAt);
+  }
+
+  protected _set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    return this.#router.withData(fullKey, (at) =>
+      writeItem(at, Op.SET, value, expiryFor(at, ttlMs), undefined, true).then((r) => {
+        outcome(at, r, 'set', []);
+      }),
+    );
+  }
+
+  protected _delete(fullKey: string): Promise<boolean> {
+    return this.#router.withData(fullKey, this.#deleteAt);
+  }
+
+  protected _exists(fullKey: string): Promise<boolean> {
+    return this.#router.withData(fullKey, this.#existsAt);
   }
 
   protected async _setIfAbsent(
@@ -109,8 +113,7 @@ export class MemcachedCache extends BaseCache {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<boolean> {
-    const at = await this.#router.data(fullKey);
-    return addUnlessLive(at, value, expiryForTtl(ttlMs, Date.now()));
+    return this.#router.withData(fullKey, (at) => addUnlessLive(at, value, expiryFor(at, ttlMs)));
   }
 
   protected async _getAndSet(
@@ -118,12 +121,13 @@ export class MemcachedCache extends BaseCache {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<Uint8Array | undefined> {
-    const at = await this.#router.data(fullKey);
-    return casLoop(at, 'getAndSet', async (found, live) => {
-      const stored = await swap(at, found, value, expiryForTtl(ttlMs, Date.now()));
-      if (!stored) return undefined;
-      return { result: live && found !== undefined ? new Uint8Array(found.val) : undefined };
-    });
+    return this.#router.withData(fullKey, (at) =>
+      casLoop(at, 'getAndSet', async (found, live) => {
+        const stored = await swap(at, found, value, expiryFor(at, ttlMs));
+        if (!stored) return undefined;
+        return { result: live && found !== undefined ? new Uint8Array(found.val) : undefined };
+      }),
+    );
   }
 
   protected async _increment(
@@ -132,21 +136,12 @@ export class MemcachedCache extends BaseCache {
     newKeyTtlMs: number,
     key: string,
   ): Promise<number> {
-    const at = await this.#router.data(fullKey);
-    return casLoop(at, 'increment', async (found, live) => {
-      const next = addToStoredInteger(live ? found?.val : undefined, delta, key, this.type);
-      // A live counter keeps its expiry, read back from the flags every write of this backend sets.
-      const expiry =
-        live && found !== undefined
-          ? expiryFromFlags(responseFlags(found), Date.now())
-          : expiryForTtl(newKeyTtlMs, Date.now());
-      const stored = await swap(at, found, encodeStoredInteger(next), expiry);
-      return stored ? { result: next } : undefined;
-    });
+    return this.#router.withData(fullKey, (at) => incrementAt(at, delta, newKeyTtlMs, key));
   }
 
   protected async _clear(fullPrefix: string): Promise<void> {
-    await this.#router.clear(fullPrefix);
+    if (this.#interop) await clearShared(this.#servers, fullPrefix, this.#timeoutMs);
+    else await this.#router.clear(fullPrefix);
   }
 
   protected async _lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
@@ -173,8 +168,22 @@ export class MemcachedCache extends BaseCache {
   protected override async _getMany(
     fullKeys: readonly string[],
   ): Promise<Array<Uint8Array | undefined>> {
-    const located = await Promise.all(fullKeys.map((k) => this.#router.data(k)));
-    return getManyLive(located, this.counters);
+    return this.#router.withMany(fullKeys, (located) => getManyLive(located, this.counters));
+  }
+
+  protected override async _setMany(
+    entries: ReadonlyArray<readonly [string, Uint8Array]>,
+    ttlMs: number,
+  ): Promise<void> {
+    const values = entries.map((e) => e[1]);
+    await this.#router.withMany(
+      entries.map((e) => e[0]),
+      (located) => setManyQuiet(located, values, ttlMs),
+    );
+  }
+
+  protected override async _deleteMany(fullKeys: readonly string[]): Promise<number> {
+    return this.#router.withMany(fullKeys, deleteManyQuiet);
   }
 
   protected async _stats(): Promise<BackendStats> {
