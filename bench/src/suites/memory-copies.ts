@@ -68,11 +68,11 @@ export default async function run(): Promise<void> {
         sink[i & 1023] = await body(keys[trace[i] as number] as string);
     },
   });
-  const opts = { baseline: 'lru-cache get (awaited)', opsPerRound: OPS, rounds: 7 };
+  const opts = { baseline: 'lru-cache (awaited)', opsPerRound: OPS, rounds: 7 };
   await compare(
     `get pieces, ${VALUE_BYTES}-byte values`,
     [
-      awaited('lru-cache get (awaited)', async (k) => lru.get(k)),
+      awaited('lru-cache (awaited)', async (k) => lru.get(k)),
       awaited('the promise alone (await async fn)', () => async(value)),
       loop('Map lookup alone (lru-cache.get, sync)', (k) => lru.get(k)),
       loop('copy out alone: Buffer.allocUnsafe + set', () => {
@@ -94,7 +94,7 @@ export default async function run(): Promise<void> {
   await compare(
     `set pieces, ${VALUE_BYTES}-byte values (every key held: same-length rewrites)`,
     [
-      awaited('lru-cache get (awaited)', async (k) => lru.set(k, value)),
+      awaited('lru-cache (awaited)', async (k) => lru.set(k, value)),
       awaited('the promise alone (await async fn)', () => async(value)),
       loop('copy in alone, into the held array', () => held.set(value)),
       loop('copy in alone, fresh array (new key)', () => {

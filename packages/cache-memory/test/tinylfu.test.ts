@@ -121,7 +121,7 @@ describe('tinylfu admission', () => {
 
 describe('tinylfu window adaptation', () => {
   it('the climber keeps moving the way the hit ratio improved, and turns back when it fell', () => {
-    const climber = new WindowClimber(() => 10);
+    const climber = new WindowClimber(10);
     const sample = (hits: number) => {
       for (let i = 0; i < 10; i++) climber.record(i < hits);
     };

@@ -98,10 +98,11 @@ export class AdmissionSketch {
   /** The doorkeeper bits of the key whose hash is `h` (tests: which keys could be confused). */
   doorkeeperBits(h: number): number[] {
     const bits: number[] = [];
-    let probe = h;
+    const step = doorStep(h);
+    let probe = doorStart(h);
     for (let i = 0; i < DOORKEEPER_PROBES; i++) {
       bits.push(probe & this.#doorMask);
-      probe = rehash(probe);
+      probe += step;
     }
     return bits;
   }
@@ -109,11 +110,12 @@ export class AdmissionSketch {
   #inDoorkeeper(h: number): boolean {
     const door = this.#doorkeeper;
     const mask = this.#doorMask;
-    let probe = h;
+    const step = doorStep(h);
+    let probe = doorStart(h);
     for (let i = 0; i < DOORKEEPER_PROBES; i++) {
       const bit = probe & mask;
       if (((door[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
-      probe = rehash(probe);
+      probe += step;
     }
     return true;
   }
@@ -123,7 +125,8 @@ export class AdmissionSketch {
     const door = this.#doorkeeper;
     const mask = this.#doorMask;
     let fresh = false;
-    let probe = h;
+    const step = doorStep(h);
+    let probe = doorStart(h);
     for (let i = 0; i < DOORKEEPER_PROBES; i++) {
       const bit = probe & mask;
       const word = door[bit >>> 5] as number;
@@ -132,7 +135,7 @@ export class AdmissionSketch {
         fresh = true;
         door[bit >>> 5] = word | flag;
       }
-      probe = rehash(probe);
+      probe += step;
     }
     return fresh;
   }
@@ -145,16 +148,10 @@ export class AdmissionSketch {
   }
 }
 
-/** Another well-mixed 32-bit value from `h` (the MurmurHash3 finaliser on a rotated input). */
-function rehash(h: number): number {
-  let x = ((h << 13) | (h >>> 19)) ^ 0x9e3779b9;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+// Doorkeeper probes by double hashing on rotations of the (already well mixed) key hash:
+// no further multiplications per probe, and not the counters' positions (which start at h).
+const doorStart = (h: number): number => (h << 11) | (h >>> 21);
+const doorStep = (h: number): number => (h >>> 16) | (h << 16) | 1;
 
 function powerOfTwoAtLeast(n: number): number {
   let p = 1;

@@ -67,6 +67,7 @@ export class TinyLfuOrder implements EvictionOrder {
   readonly #ghosts = new EvictionGhosts();
   /** False when a test fixes the window's share (climbSampleSize Infinity). */
   readonly #adaptive: boolean;
+  readonly #fixedClimbSample: boolean;
 
   constructor(capacity: number, options: TinyLfuOptions) {
     this.#links = new Links(capacity);
@@ -87,9 +88,8 @@ export class TinyLfuOrder implements EvictionOrder {
         : null;
     const climbSample = options.climbSampleSize;
     this.#adaptive = climbSample !== INFINITY;
-    this.#climber = new WindowClimber(
-      climbSample === undefined ? () => CLIMB_SAMPLE_FACTOR * this.#capacity() : () => climbSample,
-    );
+    this.#fixedClimbSample = climbSample !== undefined;
+    this.#climber = new WindowClimber(climbSample ?? CLIMB_SAMPLE_FACTOR * this.#capacity());
   }
 
   /** The frequency sketch, or null when the cache is unbounded. */
@@ -240,7 +240,12 @@ export class TinyLfuOrder implements EvictionOrder {
 
   /** Hit ratios mean something for the window only once the cache is full: earlier uses are not sampled. */
   #climb(hit: boolean): void {
-    if (this.#held >= this.#capacity()) this.#climber.record(hit);
+    const capacity = this.#capacity();
+    if (this.#held < capacity) return;
+    // Bounded by bytes only, the sample follows the entries held.
+    if (this.#maxItems === INFINITY && !this.#fixedClimbSample)
+      this.#climber.sampleSize = CLIMB_SAMPLE_FACTOR * capacity;
+    this.#climber.record(hit);
   }
 
   #record(h: number, key: string): void {

@@ -33,13 +33,13 @@ export class WindowClimber {
   #hits = 0;
   #uses = 0;
 
-  /** `sampleSize` returns the uses per sample for the cache's current size. */
-  constructor(readonly sampleSize: () => number) {}
+  /** `sampleSize`: uses per sample (the owner updates it when the cache's size changes). */
+  constructor(public sampleSize: number) {}
 
   /** A use that hit (`true`) or missed; at the end of a sample the share moves. */
   record(hit: boolean): void {
     if (hit) this.#hits++;
-    if (++this.#uses >= this.sampleSize()) this.#climb();
+    if (++this.#uses >= this.sampleSize) this.#climb();
   }
 
   /** Moves the share by `entries` (negative: smaller window) of a cache of `capacity` entries. */
