@@ -42,10 +42,16 @@ export default async function run(): Promise<void> {
   const trace = zipf(OPS);
   const value = new Uint8Array(VALUE_BYTES).fill(7);
   const lru = new LRUCache<string, Uint8Array>({ max: KEYS });
+  // lru-cache holding a distinct array per key, as the cache with copies does (100 MiB in all).
+  const lruOwn = new LRUCache<string, Uint8Array>({ max: KEYS });
+  const own = new Map<string, Uint8Array>();
   const copies = new InMemoryCache({ maxItems: KEYS, defaultTtlMs: Infinity });
   const noCopies = new InMemoryCache({ maxItems: KEYS, defaultTtlMs: Infinity, copyValues: false });
   for (const key of keys) {
     lru.set(key, value);
+    const copy = new Uint8Array(value);
+    lruOwn.set(key, copy);
+    own.set(key, copy);
     await copies.set(key, value);
     await noCopies.set(key, value);
   }
@@ -86,11 +92,18 @@ export default async function run(): Promise<void> {
         return c;
       }),
       loop('copy out alone: Uint8Array slice', () => value.slice()),
+      loop('copy out alone, from the key’s own array (100 MiB)', (k) => {
+        const c = Buffer.allocUnsafe(VALUE_BYTES);
+        c.set(own.get(k) as Uint8Array);
+        return c;
+      }),
+      awaited('lru-cache get, a distinct array per key', async (k) => lruOwn.get(k)),
       awaited('InMemoryCache get copyValues:false', (k) => noCopies.get(k)),
       awaited('InMemoryCache get (copies)', (k) => copies.get(k)),
     ],
     opts,
   );
+  if (process.env.MEMORY_COPIES === 'get') return;
   await compare(
     `set pieces, ${VALUE_BYTES}-byte values (every key held: same-length rewrites)`,
     [
