@@ -44,11 +44,13 @@ export interface TinyLfuOptions {
  * of recent keys build up a count.
  *
  * The window's share starts at 1 % and a {@link WindowClimber} moves it by
- * the hit ratio of each sample (a read that finds the entry is a hit, a new
- * entry a miss). Resizing moves at most two entries per operation between
- * segments, so every method is O(1) (the sketch's halving amortised).
- * Memory: two links, a segment byte and a 32-bit key hash per slot, plus the
- * sketch (under 8 bytes per entry, power-of-two rounding aside).
+ * the hit ratio of each sample once the cache is full (a use of a held entry
+ * is a hit, a new entry a miss); {@link EvictionGhosts} nudge it by one entry
+ * whenever a recently evicted key comes back. Resizing moves at most two
+ * entries per operation between segments, so every method is O(1) (the
+ * sketch's halving amortised). Memory: two links, a segment byte and a 32-bit
+ * key hash per slot, plus the sketch (under 8 bytes per entry) and the ghosts
+ * (8 bytes per entry), power-of-two rounding aside.
  */
 export class TinyLfuOrder implements EvictionOrder {
   #links: Links;
