@@ -25,6 +25,8 @@ export interface MemoryCacheConfig extends BaseCacheConfig {
   sweepIntervalMs?: number | undefined;
   /** Copy values on the way in and out (default true). */
   copyValues?: boolean | undefined;
+  /** Follow this many hottest keys by the frequency sketch (`lfu`, `tinylfu`; off by default). */
+  hotKeys?: number | undefined;
 }
 
 /** One file per entry in a local directory. */

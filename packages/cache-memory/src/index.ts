@@ -5,3 +5,4 @@ export {
   type MemoryCacheOptions,
   SWEEP_BUDGET,
 } from './memory-config.js';
+export { type HotKey, MAX_HOT_KEYS } from './order/hot-keys.js';

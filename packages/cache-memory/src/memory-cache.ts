@@ -18,6 +18,7 @@ import {
   resolveMemoryConfig,
   SWEEP_BUDGET,
 } from './memory-config.js';
+import type { HotKey } from './order/hot-keys.js';
 
 const INFINITY = Number.POSITIVE_INFINITY;
 const expiryOf = (ttlMs: number): number => (ttlMs === INFINITY ? INFINITY : Date.now() + ttlMs);
@@ -105,6 +106,29 @@ export class InMemoryCache extends BaseCache {
     // A failed write changed nothing: the base path repeats it and reports the error as usual.
     if (status !== WriteStatus.STORED) return super.set(key, value, options);
     this.counters.sets++;
+  }
+
+  /**
+   * The hottest keys by the frequency sketch, hottest first: up to `limit`
+   * (default: all followed) of the `hotKeys` most used keys, each with its
+   * estimated uses in about the last sample (see the README, "Hot keys").
+   * Keys are given without the namespace. Opt-in: the cache must be created
+   * with `hotKeys` (and policy `lfu` or `tinylfu`).
+   *
+   * @throws CacheError UNSUPPORTED when the cache was created without `hotKeys`; CLOSED after close().
+   */
+  hotKeys(limit: number = this.#config.hotKeys): HotKey[] {
+    this.guardOpen('hotKeys');
+    const hot = this.#store.hotKeys(limit);
+    if (hot === null) {
+      throw new CacheError(
+        'UNSUPPORTED',
+        "hot keys are off: create the cache with hotKeys: K and policy 'lfu' or 'tinylfu'",
+        { operation: 'hotKeys', backend: this.type },
+      );
+    }
+    const prefix = this.keyPrefix;
+    return hot.map(({ key, estimate }) => ({ key: key.slice(prefix.length), estimate }));
   }
 
   // ---- primitives ----

@@ -1,4 +1,5 @@
 import {
+  CacheError,
   CachePolicy,
   CacheType,
   type ConfigSchema,
@@ -8,6 +9,7 @@ import {
   validateConfig,
   type WithOptionalType,
 } from '@pywatt/cache-core';
+import { MAX_HOT_KEYS } from './order/hot-keys.js';
 
 /** What `new InMemoryCache()` and `createMemoryCache()` accept: the memory config, `type` optional. */
 export type MemoryCacheOptions = WithOptionalType<MemoryCacheConfig>;
@@ -31,6 +33,7 @@ const schema: ConfigSchema = {
   maxSizeBytes: rules.optional(rules.integer(1)),
   sweepIntervalMs: rules.optional(sweepInterval),
   copyValues: rules.optional(rules.boolean()),
+  hotKeys: rules.optional(rules.integer(1, MAX_HOT_KEYS)),
 };
 
 /** The config with every default applied. */
@@ -43,19 +46,30 @@ export interface ResolvedMemoryConfig {
   maxSizeBytes: number;
   sweepIntervalMs: number;
   copyValues: boolean;
+  /** Hottest keys followed; 0 when off. */
+  hotKeys: number;
 }
 
 /** Validates `config` (CONFIGURATION naming the field on failure) and applies the defaults. */
 export function resolveMemoryConfig(config: unknown): ResolvedMemoryConfig {
   const c = validateConfig<MemoryCacheOptions>(CacheType.MEMORY, config, schema);
+  const policy = c.policy ?? CachePolicy.LRU;
+  if (c.hotKeys !== undefined && policy !== 'lfu' && policy !== 'tinylfu') {
+    throw new CacheError(
+      'CONFIGURATION',
+      `memory cache config: field 'hotKeys' needs a policy that keeps a frequency sketch ('lfu' or 'tinylfu'), got policy '${policy}'`,
+      { operation: 'create', backend: CacheType.MEMORY },
+    );
+  }
   return {
     namespace: c.namespace,
     defaultTtlMs: c.defaultTtlMs,
     maxValueBytes: c.maxValueBytes ?? Number.POSITIVE_INFINITY,
-    policy: c.policy ?? CachePolicy.LRU,
+    policy,
     maxItems: c.maxItems ?? Number.POSITIVE_INFINITY,
     maxSizeBytes: c.maxSizeBytes ?? Number.POSITIVE_INFINITY,
     sweepIntervalMs: c.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     copyValues: c.copyValues ?? true,
+    hotKeys: c.hotKeys ?? 0,
   };
 }
