@@ -1,15 +1,20 @@
-import { Cluster, type ClusterOptions, type Redis, type RedisOptions } from 'ioredis';
-import { BoundedRedis } from './bounded-redis.js';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_OPERATION_TIMEOUT_MS,
   parseAddress,
   type RedisCacheOptions,
 } from './config.js';
+import { Dispatcher } from './dispatch.js';
+import { SentinelWatch } from './sentinel-watch.js';
 
 /** What the cache talks to, plus a password-free description for messages. */
 export interface Connection {
   readonly client: Redis | Cluster;
+  /** Sends every command of the cache: batching per tick, the timeout sweep, the failover hold. */
+  readonly dispatcher: Dispatcher;
+  /** Sentinel only: follows failovers (start it once connected). */
+  readonly watch: SentinelWatch | undefined;
   /** e.g. `redis at 127.0.0.1:6379`, `redis cluster at a:1, b:2`. */
   readonly endpoint: string;
   /** Whether close() closes the client. */
@@ -17,6 +22,9 @@ export interface Connection {
   /** Configured command timeout in ms, for messages (undefined for a passed client). */
   readonly operationTimeoutMs: number | undefined;
 }
+
+/** Longest failover hold without a `+switch-master` or an abort (a lost event): see SentinelWatch. */
+const MAX_HOLD_MS = 10_000;
 
 /** Reconnect delay: exponential from 50 ms, capped at 2 s, with jitter so clients do not reconnect in step. */
 export function backoffMs(attempt: number): number {
@@ -32,6 +40,8 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     const client = config.client;
     return {
       client,
+      dispatcher: new Dispatcher(client, undefined),
+      watch: undefined,
       endpoint: describeClient(client),
       owned: config.closeClient === true,
       operationTimeoutMs: undefined,
@@ -40,10 +50,8 @@ export function buildConnection(config: RedisCacheOptions): Connection {
   const operationTimeoutMs = config.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const common: RedisOptions = {
     lazyConnect: true,
-    enableAutoPipelining: true,
-    // Cluster node clients use ioredis's timer per command; BoundedRedis (single node,
-    // Sentinel) drops this option and sweeps its queues instead, which costs less per call.
-    commandTimeout: Math.ceil(operationTimeoutMs),
+    // The Dispatcher batches the commands of one tick itself (dispatch.ts).
+    enableAutoPipelining: false,
     connectTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
     // Commands in flight when a connection drops are rejected, never re-sent:
     // an increment that may have run must not run twice.
@@ -60,10 +68,15 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     const nodes = config.cluster.nodes.map(
       (n) => parseAddress(n, 6379) as { host: string; port: number },
     );
-    const { lazyConnect: _l, enableAutoPipelining: _a, ...redisOptions } = common;
+    const { lazyConnect: _l, enableAutoPipelining: _a, ...rest } = common;
+    // Cluster builds its node clients itself: they keep ioredis's timer per command.
+    const redisOptions = { ...rest, commandTimeout: Math.ceil(operationTimeoutMs) };
     const options: ClusterOptions = {
       lazyConnect: true,
-      enableAutoPipelining: true,
+      // Not auto-pipelined: ioredis re-runs a whole batch on the ASK target when the batch's
+      // failed commands share one ASK and the others are reads, replacing the reads' answers
+      // from the source with the target's (a miss for a key not migrated yet).
+      enableAutoPipelining: false,
       // Not ready (slots unknown, every node down): fail at once rather than queue without bound.
       enableOfflineQueue: false,
       scaleReads: 'master',
@@ -74,8 +87,11 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       slotsRefreshTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
       redisOptions,
     };
+    const client = new Cluster(nodes, options);
     return {
-      client: new Cluster(nodes, options),
+      client,
+      dispatcher: new Dispatcher(client, undefined),
+      watch: undefined,
       endpoint: `redis cluster at ${config.cluster.nodes.join(', ')}`,
       owned: true,
       operationTimeoutMs,
@@ -91,12 +107,21 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     const sentinels = config.sentinel.sentinels.map(
       (s) => parseAddress(s, 26379) as { host: string; port: number },
     );
+    const client = new Redis({
+      ...base,
+      sentinels,
+      name: config.sentinel.name,
+      sentinelRetryStrategy: backoffMs,
+    });
+    const dispatcher = new Dispatcher(client, operationTimeoutMs);
     return {
-      client: new BoundedRedis(operationTimeoutMs, undefined, {
-        ...base,
+      client,
+      dispatcher,
+      watch: new SentinelWatch(client, dispatcher, {
         sentinels,
         name: config.sentinel.name,
-        sentinelRetryStrategy: backoffMs,
+        maxHoldMs: Math.max(MAX_HOLD_MS, 2 * operationTimeoutMs),
+        retryStrategy: backoffMs,
       }),
       endpoint: `redis master '${config.sentinel.name}' via sentinels ${config.sentinel.sentinels.join(', ')}`,
       owned: true,
@@ -105,7 +130,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
   }
   if (config.url !== undefined) {
     const url = new URL(config.url);
-    const client = new BoundedRedis(operationTimeoutMs, config.url, {
+    const client = new Redis(config.url, {
       ...base,
       db: config.database ?? (url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0),
       username:
@@ -116,6 +141,8 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     });
     return {
       client,
+      dispatcher: new Dispatcher(client, operationTimeoutMs),
+      watch: undefined,
       endpoint: `redis at ${url.hostname || '127.0.0.1'}:${url.port || '6379'}`,
       owned: true,
       operationTimeoutMs,
@@ -125,12 +152,11 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     host: string;
     port: number;
   };
+  const client = new Redis({ ...base, host: host.host, port: host.port });
   return {
-    client: new BoundedRedis(operationTimeoutMs, undefined, {
-      ...base,
-      host: host.host,
-      port: host.port,
-    }),
+    client,
+    dispatcher: new Dispatcher(client, operationTimeoutMs),
+    watch: undefined,
     endpoint: `redis at ${host.host}:${host.port}`,
     owned: true,
     operationTimeoutMs,
