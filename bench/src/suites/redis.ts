@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { compare, withConcurrency } from '../harness.js';
 
 const N = 50_000;
+const SEQUENTIAL = 5_000;
 const IN_FLIGHT = 1_000;
 const BATCH = 100;
 const BATCHES = 500;
@@ -53,6 +54,32 @@ export default async function run(): Promise<void> {
         await pipeline.exec();
       }
     };
+    // One awaited call at a time, as a request handler reading a key does.
+    for (const command of ['SET', 'GET'] as const) {
+      const raw = (client: Redis, i: number): Promise<unknown> =>
+        command === 'SET' ? client.set(key(i), value, 'PX', 300_000) : client.getBuffer(key(i));
+      await compare(
+        `sequential awaited ${command} of 100-byte values, ${SEQUENTIAL} ops, 1 in flight`,
+        [
+          {
+            name: 'ioredis plain',
+            round: () => withConcurrency(SEQUENTIAL, 1, (i) => raw(plain, i)),
+          },
+          {
+            name: 'ioredis auto-pipelined',
+            round: () => withConcurrency(SEQUENTIAL, 1, (i) => raw(auto, i)),
+          },
+          {
+            name: `RedisCache.${command.toLowerCase()}`,
+            round: () =>
+              withConcurrency(SEQUENTIAL, 1, (i) =>
+                command === 'SET' ? cache.set(key(i), value) : cache.get(key(i)),
+              ),
+          },
+        ],
+        { baseline: 'ioredis plain', opsPerRound: SEQUENTIAL, rounds: 7 },
+      );
+    }
     await compare(
       `SET of 100-byte values, ${N} ops, ${IN_FLIGHT} in flight`,
       [
