@@ -21,6 +21,8 @@ export interface Connection {
   readonly owned: boolean;
   /** Configured command timeout in ms, for messages (undefined for a passed client). */
   readonly operationTimeoutMs: number | undefined;
+  /** How long connecting may take, in ms. */
+  readonly connectTimeoutMs: number;
 }
 
 /** Longest failover hold without a `+switch-master` or an abort (a lost event): see SentinelWatch. */
@@ -45,14 +47,16 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       endpoint: describeClient(client),
       owned: config.closeClient === true,
       operationTimeoutMs: undefined,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
     };
   }
   const operationTimeoutMs = config.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  const connectTimeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const common: RedisOptions = {
     lazyConnect: true,
     // The Dispatcher batches the commands of one tick itself (dispatch.ts).
     enableAutoPipelining: false,
-    connectTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    connectTimeout: Math.ceil(connectTimeoutMs),
     // Commands in flight when a connection drops are rejected, never re-sent:
     // an increment that may have run must not run twice.
     maxRetriesPerRequest: 0,
@@ -84,7 +88,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       // No silent re-send after a dropped connection; MOVED/ASK redirections are still followed.
       retryDelayOnFailover: 0,
       maxRedirections: 16,
-      slotsRefreshTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+      slotsRefreshTimeout: Math.ceil(connectTimeoutMs),
       redisOptions,
     };
     const client = new Cluster(nodes, options);
@@ -95,6 +99,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       endpoint: `redis cluster at ${config.cluster.nodes.join(', ')}`,
       owned: true,
       operationTimeoutMs,
+      connectTimeoutMs,
     };
   }
   const base: RedisOptions = {
@@ -126,6 +131,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       endpoint: `redis master '${config.sentinel.name}' via sentinels ${config.sentinel.sentinels.join(', ')}`,
       owned: true,
       operationTimeoutMs,
+      connectTimeoutMs,
     };
   }
   if (config.url !== undefined) {
@@ -146,6 +152,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       endpoint: `redis at ${url.hostname || '127.0.0.1'}:${url.port || '6379'}`,
       owned: true,
       operationTimeoutMs,
+      connectTimeoutMs,
     };
   }
   const host = parseAddress(config.hosts?.[0] ?? '127.0.0.1', config.port ?? 6379) as {
@@ -160,6 +167,7 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     endpoint: `redis at ${host.host}:${host.port}`,
     owned: true,
     operationTimeoutMs,
+    connectTimeoutMs,
   };
 }
 

@@ -86,7 +86,7 @@ export class RedisCache extends BaseCache {
     try {
       if (this.#client.status === 'wait') await this.#client.connect();
       await this.#send('ping', [], 'utf8');
-      await this.#conn.watch?.start();
+      await this.#conn.watch?.start(this.#conn.connectTimeoutMs);
       if (this.#cluster) {
         // ioredis opens a node's connection on the first command routed to it and, with the
         // offline queue off, rejects the commands that follow while it opens ("Connection is

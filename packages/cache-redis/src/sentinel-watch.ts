@@ -1,8 +1,18 @@
 import { Redis } from 'ioredis';
 import type { Dispatcher } from './dispatch.js';
 
-/** Events of a failover that has chosen its replica and is about to promote it (`SLAVEOF NO ONE` comes one Sentinel tick later). */
-const STARTING = ['+selected-slave', '+failover-state-send-slaveof-noone'];
+/**
+ * Events of a failover before its `SLAVEOF NO ONE`, earliest first. Sentinel runs one
+ * failover state per tick (10–19 per second), so `+try-failover` (sent when the failover
+ * starts, or at once for `SENTINEL FAILOVER`) leaves two ticks or more before the promotion.
+ */
+const STARTING = [
+  '+try-failover',
+  '+elected-leader',
+  '+failover-state-select-slave',
+  '+selected-slave',
+  '+failover-state-send-slaveof-noone',
+];
 /** The failover gave up: the old master stays the master. */
 const ABORTED = [
   '-failover-abort-not-elected',
@@ -17,7 +27,7 @@ const RETRY_MS = 100;
 export interface SentinelWatchOptions {
   readonly sentinels: ReadonlyArray<{ host: string; port: number }>;
   readonly name: string;
-  /** Longest hold when no `+switch-master` or abort arrives (a lost event), in ms. */
+  /** Longest hold when no `+switch-master` or abort arrives (a lost event, a failover that stalls), in ms. */
   readonly maxHoldMs: number;
   /** Reconnect delay of the subscriber connections. */
   readonly retryStrategy: (attempt: number) => number;
@@ -30,8 +40,8 @@ export interface SentinelWatchOptions {
  * announces `+switch-master`; the old master keeps accepting writes until
  * Sentinel demotes it (about 16 s after a `SENTINEL FAILOVER`), and every write
  * it acknowledges after the promotion is lost. So this subscribes to every
- * configured sentinel and, from the moment one announces the replica it is
- * about to promote (`+selected-slave`, one Sentinel tick before the
+ * configured sentinel and, from the moment one announces a failover of this
+ * master (`+try-failover`, two Sentinel ticks or more before the
  * `SLAVEOF NO ONE`), holds the cache's commands in the {@link Dispatcher}; on
  * `+switch-master` it reconnects the client (ioredis asks the sentinels for the
  * master again) and releases the commands once the client is ready on the
@@ -56,9 +66,16 @@ export class SentinelWatch {
     client.on('ready', this.#onReady);
   }
 
-  /** Subscribes to the sentinels' failover events; resolves once each has answered or failed. */
-  async start(): Promise<void> {
-    await Promise.allSettled(
+  /**
+   * Subscribes to the sentinels' failover events; resolves once each has answered or
+   * failed, or after `waitMs` (a sentinel that is down keeps retrying in the background).
+   */
+  async start(waitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    const subscribed = Promise.allSettled(
       this.#options.sentinels.map(async ({ host, port }) => {
         const subscriber = new Redis({
           host,
@@ -73,6 +90,8 @@ export class SentinelWatch {
         await subscriber.subscribe(...STARTING, ...ABORTED, SWITCHED);
       }),
     );
+    await Promise.race([subscribed, waited]);
+    clearTimeout(timer);
   }
 
   /** Ends the subscriptions and timers; releases nothing (the cache rejects what is held). */
@@ -92,8 +111,11 @@ export class SentinelWatch {
       if (words[0] !== this.#options.name) return;
       this.#hold();
       this.#target = `${words[3]}:${words[4]}`;
-      if (!this.#onTarget()) this.#client.disconnect(true);
-      else this.#release();
+      if (this.#onTarget()) this.#release();
+      // Only a ready client is cut off: one still connecting asks the sentinels anew and, if
+      // it lands on the old master, #onReady moves it (ioredis ends a client for good when
+      // disconnect() meets it resolving the master through a sentinel).
+      else if (this.#client.status === 'ready') this.#client.disconnect(true);
       return;
     }
     // Instance events: "<type> <name> <ip> <port> [@ <master name> <ip> <port>]".
@@ -112,7 +134,12 @@ export class SentinelWatch {
     // Asked a sentinel that has not heard of the switch yet: try again shortly.
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
-      if (!this.#closed && this.#target !== undefined && !this.#onTarget())
+      if (
+        !this.#closed &&
+        this.#target !== undefined &&
+        this.#client.status === 'ready' &&
+        !this.#onTarget()
+      )
         this.#client.disconnect(true);
     }, RETRY_MS);
     this.#retryTimer.unref();
