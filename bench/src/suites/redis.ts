@@ -4,7 +4,7 @@ import { createRedisCache } from '@pywatt/cache-redis';
 import { requireBinary } from '@pywatt/test-servers/process';
 import { startRedis } from '@pywatt/test-servers/redis';
 import { Redis } from 'ioredis';
-import { compare, withConcurrency } from '../harness.js';
+import { type ComparisonOptions, type Contender, compare, withConcurrency } from '../harness.js';
 
 const N = 50_000;
 const SEQUENTIAL = 5_000;
@@ -13,6 +13,44 @@ const BATCH = 100;
 const BATCHES = 500;
 const value = Buffer.alloc(100, 'x');
 const key = (i: number): string => `bench:${i % 10_000}`;
+
+/**
+ * `compare`, then the client's CPU time per operation (user + system) of each
+ * contender, median of the same rounds: on a shared, loaded machine wall time
+ * mostly measures the scheduler, while the CPU a client spends per call does not.
+ * Ratio = the baseline's CPU per op ÷ the contender's (above 1: cheaper).
+ */
+async function compareWithCpu(
+  title: string,
+  contenders: Contender[],
+  options: ComparisonOptions,
+): Promise<void> {
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  await compare(
+    title,
+    contenders.map((c) => ({
+      ...c,
+      round: async () => {
+        const start = process.cpuUsage();
+        await c.round();
+        const used = process.cpuUsage(start);
+        cpu.get(c.name)?.push(used.user + used.system);
+      },
+    })),
+    options,
+  );
+  const median = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  const perOp = (name: string): number => median(cpu.get(name) ?? []) / options.opsPerRound;
+  const base = perOp(options.baseline);
+  console.log(`client CPU per operation (ratio = ${options.baseline} ÷ contender)`);
+  for (const c of contenders) {
+    const us = perOp(c.name);
+    console.log(
+      `${c.name.padEnd(40)}  ${us.toFixed(2).padStart(8)} µs  ${(base / us).toFixed(2).padStart(6)}×`,
+    );
+  }
+}
 
 /**
  * RedisCache against raw ioredis on one local redis-server: one awaited call at
@@ -59,7 +97,7 @@ export default async function run(): Promise<void> {
     for (const command of ['SET', 'GET'] as const) {
       const raw = (client: Redis, i: number): Promise<unknown> =>
         command === 'SET' ? client.set(key(i), value, 'PX', 300_000) : client.getBuffer(key(i));
-      await compare(
+      await compareWithCpu(
         `sequential awaited ${command} of 100-byte values, ${SEQUENTIAL} ops, 1 in flight`,
         [
           {
@@ -81,7 +119,7 @@ export default async function run(): Promise<void> {
         { baseline: 'ioredis plain', opsPerRound: SEQUENTIAL, rounds: 7 },
       );
     }
-    await compare(
+    await compareWithCpu(
       `SET of 100-byte values, ${N} ops, ${IN_FLIGHT} in flight`,
       [
         {
@@ -106,7 +144,7 @@ export default async function run(): Promise<void> {
       ],
       { baseline: 'ioredis auto-pipelined', opsPerRound: N, rounds: 5 },
     );
-    await compare(
+    await compareWithCpu(
       `GET of 100-byte values, ${N} ops, ${IN_FLIGHT} in flight`,
       [
         {
@@ -135,7 +173,7 @@ export default async function run(): Promise<void> {
     );
     const batchKeys = (b: number): string[] =>
       Array.from({ length: BATCH }, (_, j) => key(b * BATCH + j));
-    await compare(
+    await compareWithCpu(
       `getMany of ${BATCH} keys, ${BATCHES} batches, 10 in flight`,
       [
         {
@@ -149,7 +187,7 @@ export default async function run(): Promise<void> {
       ],
       { baseline: 'ioredis MGET', opsPerRound: BATCHES * BATCH, rounds: 5 },
     );
-    await compare(
+    await compareWithCpu(
       `setMany of ${BATCH} keys, ${BATCHES} batches, 10 in flight`,
       [
         {
