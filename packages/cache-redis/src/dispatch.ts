@@ -31,11 +31,13 @@ interface Corkable {
  * How every command of the cache reaches ioredis, through its public API only
  * (`new Command`, `sendCommand`, `Command.reject`, the client's `stream`).
  *
- * **Batching.** A command issued when nothing else was issued in this tick is
- * written at once, as plain ioredis does: one awaited call pays no batching
- * delay. Further commands of the same tick are written into the corked socket
- * and leave in one `writev` when the tick ends (`process.nextTick`), so 1,000
- * commands in flight, or a `setMany`, cost one or two syscalls per tick, as
+ * **Batching.** A command issued when nothing else is in flight is written at
+ * once, as plain ioredis does, with nothing scheduled: one awaited call pays no
+ * batching delay. A command issued while others await their replies opens a
+ * batch: it and the commands after it in the same tick are written into the
+ * corked socket and leave in one `writev` when the tick ends
+ * (`process.nextTick`), so 1,000 commands in flight, or a `setMany`, cost one or
+ * two syscalls per tick, as
  * ioredis's auto-pipelining does, without its `setImmediate` hop, its Pipeline
  * object per batch and the rule that one batch waits for the previous one.
  *
@@ -66,6 +68,8 @@ export class Dispatcher {
   #marks: Array<[number, number]> = [];
   #sweeper: NodeJS.Timeout | undefined;
   #inTick = false;
+  /** The command written last, to tell whether anything is in flight. */
+  #last: Command | undefined;
   #corked: Corkable[] = [];
   #held: Command[] | undefined;
 
@@ -120,11 +124,13 @@ export class Dispatcher {
   }
 
   #write(command: Command): void {
-    if (!this.#inTick) {
-      // The first command of a tick goes out at once; the tick's later ones are corked.
+    const last = this.#last;
+    this.#last = command;
+    // Nothing in flight (replies come in order, so the last command settled means all did):
+    // straight out, with nothing to schedule. Otherwise batch until the tick ends.
+    if (!this.#inTick && last !== undefined && !last.isSettled) {
       this.#inTick = true;
       process.nextTick(this.#endTick);
-    } else if (this.#corked.length === 0) {
       this.#cork();
     }
     this.#client.sendCommand(command);
