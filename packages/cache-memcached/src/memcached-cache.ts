@@ -27,7 +27,7 @@ import { collectServerStats } from './server-stats.js';
  * that server fail), UNAUTHORIZED for SASL, VALUE_TOO_LARGE above
  * `maxValueBytes` (checked before sending) or the server's item size.
  *
- * Routing lives in {@link KeyRouter}, the item primitives in item-access.ts,
+ * Routing lives in key-router.ts, the item primitives in item-access.ts,
  * the ADD/CAS retry loops in cas-operations.ts and batched reads in
  * batch-get.ts; this class maps the cache operations onto them.
  */
