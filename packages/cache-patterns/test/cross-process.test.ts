@@ -45,7 +45,9 @@ async function counter(namespace: string, key: string): Promise<number> {
   }
 }
 
-describe('across 4 processes sharing a real Redis', () => {
+// Four children each start Node with tsx: seconds on a loaded 2-core machine, so the
+// default 5 s would time out the spawn, not the behaviour under test.
+describe('across 4 processes sharing a real Redis', { timeout: 120_000 }, () => {
   it('cache-aside with lockTtlMs loads at most once in total for 4 × 50 concurrent gets', async () => {
     const results = (await inProcesses(['aside', redis.url, 'aside-test', '50'])) as Array<{
       loadedBy: number[];
