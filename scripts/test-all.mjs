@@ -53,6 +53,8 @@ step('changesets: every release note parses', 'pnpm', ['changeset', 'status']);
  * (`env`), counted into passed/failed; `label` names the run in the log.
  */
 function runSuite(label, env) {
+  const version = spawnSync('node', ['--version'], { env, encoding: 'utf8' }).stdout?.trim();
+  log(`${label}: node in PATH is ${version}`);
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
   const tag = label.toLowerCase().replace(/\s+/g, '');
   for (const name of readdirSync(join(root, 'packages')).sort()) {
