@@ -25,7 +25,7 @@ import { collectServerStats } from './server-stats.js';
  * that server fail), UNAUTHORIZED for SASL, VALUE_TOO_LARGE above
  * `maxValueBytes` (checked before sending) or the server's item size.
  *
- * Routing lives in {@link KeyRouter}, the item primitives in item-access.ts,
+ * Routing lives in key-router.ts, the item primitives in item-access.ts,
  * the ADD/CAS retry loops in cas-operations.ts, quiet batches in
  * batch-get.ts and batch-write.ts, the memjs internals in memjs-adapter.ts;
  * this class maps the cache operations onto them.

@@ -20,7 +20,7 @@ import { resolveWriteBehindSettings, type WriteBehindSettings } from './write-be
  *
  * While entries are queued a timer keeps the process alive; `close()` ends it.
  *
- * The queue and coalescing live in {@link WriteBehindQueue}, sending and
+ * The queue and coalescing live in write-behind-queue.ts, sending and
  * retry backoff in write-behind-retry.ts; this class schedules the batches,
  * bounds the queue and answers `flush()`/`close()`.
  */
