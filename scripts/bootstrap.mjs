@@ -16,6 +16,17 @@ const SERVER_BINARIES = [
   ['saslpasswd2', 'sasl2-bin'],
 ];
 
+/**
+ * Python modules the tests import with Debian's interpreter (/usr/bin/python3), with their
+ * Debian package: pylibmc is libmemcached's client, the peer of the memcached ketama interop test.
+ */
+const PYTHON_MODULES = [['pylibmc', 'python3-pylibmc']];
+
+function hasPythonModule(module) {
+  const result = spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' });
+  return result.status === 0;
+}
+
 export function log(message) {
   console.log(`[setup] ${message}`);
 }
@@ -67,11 +78,12 @@ export function ensurePnpm() {
   }
 }
 
-/** Installs the Debian packages of missing servers when root; otherwise says what to install. */
+/** Installs the Debian packages of missing servers (and Python modules) when root; otherwise says what to install. */
 export function ensureServers() {
-  const missing = SERVER_BINARIES.filter(([binary]) => which(binary) === undefined).map(
-    ([, pkg]) => pkg,
-  );
+  const missing = [
+    ...SERVER_BINARIES.filter(([binary]) => which(binary) === undefined),
+    ...PYTHON_MODULES.filter(([module]) => !hasPythonModule(module)),
+  ].map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   const packages = [...new Set([...missing, 'libsasl2-modules'])];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -204,7 +204,7 @@ async function hitRatios(): Promise<void> {
       value,
     ),
   ]);
-  for (const policy of ['lru', 'fifo', 'mru', 'lfu'] as CachePolicy[]) {
+  for (const policy of ['lru', 'fifo', 'mru', 'lfu', 'tinylfu'] as CachePolicy[]) {
     const cache = new InMemoryCache({ policy, maxItems: capacity, defaultTtlMs: Infinity });
     rows.push([`InMemoryCache ${policy}`, await hitRatio(cache, trace, value)]);
     await cache.close();
@@ -276,12 +276,18 @@ async function heapPerEntry(): Promise<void> {
       for (let i = 0; i < n; i++) await c.set(key(i), new Uint8Array(16));
       return c;
     });
+    const oursTinyLfu = await measure(async () => {
+      const c = new InMemoryCache({ policy: 'tinylfu', maxItems: n, defaultTtlMs: Infinity });
+      for (let i = 0; i < n; i++) await c.set(key(i), new Uint8Array(16));
+      return c;
+    });
     if (round === 1)
       results.push(
         ['lru-cache', lruBytes],
         ['InMemoryCache (no TTL)', oursBytes],
         ['InMemoryCache (default TTL)', oursTtl],
         ['InMemoryCache lfu (no TTL)', oursLfu],
+        ['InMemoryCache tinylfu (no TTL)', oursTinyLfu],
       );
   }
   console.log(
@@ -290,7 +296,7 @@ async function heapPerEntry(): Promise<void> {
   const base = results[0]?.[1] ?? 1;
   for (const [name, bytes] of results)
     console.log(
-      `${name.padEnd(28)} ${bytes.toFixed(0).padStart(6)} B  ${(bytes / base).toFixed(2)}×`,
+      `${name.padEnd(31)} ${bytes.toFixed(0).padStart(6)} B  ${(bytes / base).toFixed(2)}×`,
     );
 }
 

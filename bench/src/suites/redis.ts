@@ -4,9 +4,10 @@ import { createRedisCache } from '@pywatt/cache-redis';
 import { requireBinary } from '@pywatt/test-servers/process';
 import { startRedis } from '@pywatt/test-servers/redis';
 import { Redis } from 'ioredis';
-import { compare, withConcurrency } from '../harness.js';
+import { type ComparisonOptions, type Contender, compare, withConcurrency } from '../harness.js';
 
 const N = 50_000;
+const SEQUENTIAL = 5_000;
 const IN_FLIGHT = 1_000;
 const BATCH = 100;
 const BATCHES = 500;
@@ -14,21 +15,60 @@ const value = Buffer.alloc(100, 'x');
 const key = (i: number): string => `bench:${i % 10_000}`;
 
 /**
- * RedisCache against raw ioredis on one local redis-server: single operations
- * (plain, auto-pipelined, explicit pipelines) and batches (MGET, pipeline),
- * with `redis-benchmark -P 16` printed as the server's ceiling.
+ * `compare`, then the client's CPU time per operation (user + system) of each
+ * contender, median of the same rounds: on a shared, loaded machine wall time
+ * mostly measures the scheduler, while the CPU a client spends per call does not.
+ * Ratio = the baseline's CPU per op ÷ the contender's (above 1: cheaper).
+ */
+async function compareWithCpu(
+  title: string,
+  contenders: Contender[],
+  options: ComparisonOptions,
+): Promise<void> {
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  await compare(
+    title,
+    contenders.map((c) => ({
+      ...c,
+      round: async () => {
+        const start = process.cpuUsage();
+        await c.round();
+        const used = process.cpuUsage(start);
+        cpu.get(c.name)?.push(used.user + used.system);
+      },
+    })),
+    options,
+  );
+  const median = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  const perOp = (name: string): number => median(cpu.get(name) ?? []) / options.opsPerRound;
+  const base = perOp(options.baseline);
+  console.log(`client CPU per operation (ratio = ${options.baseline} ÷ contender)`);
+  for (const c of contenders) {
+    const us = perOp(c.name);
+    console.log(
+      `${c.name.padEnd(40)}  ${us.toFixed(2).padStart(8)} µs  ${(base / us).toFixed(2).padStart(6)}×`,
+    );
+  }
+}
+
+/**
+ * RedisCache against raw ioredis on one local redis-server: one awaited call at
+ * a time (against plain ioredis, the issue-20 target), 1,000 in flight (against
+ * auto-pipelined ioredis), and batches (MGET, pipeline), with
+ * `redis-benchmark -P 16` printed as the server's ceiling.
  *
  * Like for like: every contender sends the same commands (`SET k v PX 300000`,
  * `GET` read as a Buffer with `getBuffer`, `MGET` as Buffers) with the same
  * 100-byte Buffer values and the same keys (the cache has no namespace), on its
- * own connection to the same server; all but "plain" and "explicit pipeline" are
- * auto-pipelined. What differs is what each adds per call: RedisCache checks
- * the key, counts hits/misses and bounds every command by `operationTimeoutMs`
- * (a sweep over the client's queues, see BoundedRedis); "auto + commandTimeout"
- * is raw ioredis with its own timer per command, the way a caller would bound
- * commands without RedisCache; "RedisCache over a commandTimeout client" is the
- * cache given that client (`client` option), which is how RedisCache bounded
- * commands before the sweep.
+ * own connection to the same server; "auto" contenders use ioredis's
+ * auto-pipelining. What differs is what each adds per call: RedisCache checks
+ * the key, counts hits/misses, bounds every command by `operationTimeoutMs` (one
+ * sweep over the commands it issued) and batches the commands of one tick itself
+ * (src/dispatch.ts); "auto + commandTimeout" is raw ioredis with its own timer
+ * per command, the way a caller would bound commands without RedisCache;
+ * "RedisCache over a commandTimeout client" is the cache given that client
+ * (`client` option), so ioredis's timer instead of the sweep.
  */
 export default async function run(): Promise<void> {
   const server = await startRedis();
@@ -53,7 +93,33 @@ export default async function run(): Promise<void> {
         await pipeline.exec();
       }
     };
-    await compare(
+    // One awaited call at a time, as a request handler reading a key does.
+    for (const command of ['SET', 'GET'] as const) {
+      const raw = (client: Redis, i: number): Promise<unknown> =>
+        command === 'SET' ? client.set(key(i), value, 'PX', 300_000) : client.getBuffer(key(i));
+      await compareWithCpu(
+        `sequential awaited ${command} of 100-byte values, ${SEQUENTIAL} ops, 1 in flight`,
+        [
+          {
+            name: 'ioredis plain',
+            round: () => withConcurrency(SEQUENTIAL, 1, (i) => raw(plain, i)),
+          },
+          {
+            name: 'ioredis auto-pipelined',
+            round: () => withConcurrency(SEQUENTIAL, 1, (i) => raw(auto, i)),
+          },
+          {
+            name: `RedisCache.${command.toLowerCase()}`,
+            round: () =>
+              withConcurrency(SEQUENTIAL, 1, (i) =>
+                command === 'SET' ? cache.set(key(i), value) : cache.get(key(i)),
+              ),
+          },
+        ],
+        { baseline: 'ioredis plain', opsPerRound: SEQUENTIAL, rounds: 7 },
+      );
+    }
+    await compareWithCpu(
       `SET of 100-byte values, ${N} ops, ${IN_FLIGHT} in flight`,
       [
         {
@@ -78,7 +144,7 @@ export default async function run(): Promise<void> {
       ],
       { baseline: 'ioredis auto-pipelined', opsPerRound: N, rounds: 5 },
     );
-    await compare(
+    await compareWithCpu(
       `GET of 100-byte values, ${N} ops, ${IN_FLIGHT} in flight`,
       [
         {
@@ -107,7 +173,7 @@ export default async function run(): Promise<void> {
     );
     const batchKeys = (b: number): string[] =>
       Array.from({ length: BATCH }, (_, j) => key(b * BATCH + j));
-    await compare(
+    await compareWithCpu(
       `getMany of ${BATCH} keys, ${BATCHES} batches, 10 in flight`,
       [
         {
@@ -121,7 +187,7 @@ export default async function run(): Promise<void> {
       ],
       { baseline: 'ioredis MGET', opsPerRound: BATCHES * BATCH, rounds: 5 },
     );
-    await compare(
+    await compareWithCpu(
       `setMany of ${BATCH} keys, ${BATCHES} batches, 10 in flight`,
       [
         {

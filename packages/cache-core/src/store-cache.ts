@@ -338,6 +338,11 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return this.#closed;
   }
 
+  /** Throws CLOSED once `close()` was called; for subclasses' own methods. */
+  protected guardOpen(operation: string): void {
+    this.#guardOpen(operation);
+  }
+
   /**
    * Turns anything a store threw into a CacheError (through the store's
    * `mapError`) and counts it in `stats().errors` unless the caller caused it.

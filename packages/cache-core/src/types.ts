@@ -23,6 +23,11 @@ export const CachePolicy = {
   MRU: 'mru',
   /** Evicts the least frequently used entry; ties go to the least recently used. */
   LFU: 'lfu',
+  /**
+   * W-TinyLFU: a small LRU admission window in front of a segmented LRU,
+   * a frequency sketch deciding which of the two oldest stays (scan-resistant).
+   */
+  TINYLFU: 'tinylfu',
   /** Never evicts: storing a new key in a full cache rejects with CAPACITY_EXCEEDED. */
   NONE: 'none',
 } as const;

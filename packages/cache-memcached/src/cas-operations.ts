@@ -1,6 +1,16 @@
 import { CacheError, CacheType, type StatsCounters } from '@pywatt/cache-core';
-import { isExpired, type WireExpiry } from './expiry.js';
-import { getItem, isLive, type Located, outcome, writeItem } from './item-access.js';
+import { addToStoredInteger, encodeStoredInteger } from '@pywatt/cache-core/store';
+import { expiryFromFlags, type WireExpiry } from './expiry.js';
+import { incrementInPlace } from './interop.js';
+import {
+  expiryFor,
+  getItem,
+  isLive,
+  isPast,
+  type Located,
+  outcome,
+  writeItem,
+} from './item-access.js';
 import { Op, type RawResponse, responseFlags, Status } from './protocol.js';
 
 // A compare-and-swap loop gives up (TIMEOUT) after this many lost races.
@@ -23,7 +33,7 @@ export async function addUnlessLive(
     if (outcome(at, added, 'add', [Status.KEY_EXISTS, Status.NOT_STORED])) return true;
     const read = await getItem(at);
     if (!outcome(at, read, 'get', [Status.KEY_NOT_FOUND])) continue;
-    if (!isExpired(responseFlags(read), Date.now())) return false;
+    if (!isPast(at, read)) return false;
     if (await casSet(at, value, expiry, read.header.cas)) return true;
   }
   return false;
@@ -69,7 +79,7 @@ export async function casLoop<T>(
   for (let round = 0; round < MAX_CAS_ATTEMPTS; round++) {
     const read = await getItem(at);
     const found = outcome(at, read, what, [Status.KEY_NOT_FOUND]) ? read : undefined;
-    const live = found !== undefined && !isExpired(responseFlags(found), Date.now());
+    const live = found !== undefined && !isPast(at, found);
     const done = await attempt(found, live);
     if (done !== undefined) return done.result;
     if (round > 0) await pause(Math.random() * Math.min(2 ** round, 25));
@@ -79,6 +89,34 @@ export async function casLoop<T>(
     `${what} lost ${MAX_CAS_ATTEMPTS} compare-and-swap races in a row on ${at.server.address}; too many concurrent writers of one key`,
     { operation: what, backend: CacheType.MEMCACHED },
   );
+}
+
+/**
+ * Adds `delta` to the counter at `at` through a compare-and-swap loop; a
+ * live counter keeps its expiry (read back from the flags every write of this
+ * backend sets), a new one gets `newKeyTtlMs`. A shared (interop) counter
+ * goes through memcached's INCREMENT when it can, since its expiry cannot be
+ * read back; otherwise it is rewritten with `newKeyTtlMs`.
+ */
+export async function incrementAt(
+  at: Located,
+  delta: number,
+  newKeyTtlMs: number,
+  key: string,
+): Promise<number> {
+  if (at.shared === true) {
+    const done = await incrementInPlace(at, delta);
+    if (done !== undefined) return done;
+  }
+  return casLoop(at, 'increment', async (found, live) => {
+    const next = addToStoredInteger(live ? found?.val : undefined, delta, key, CacheType.MEMCACHED);
+    const expiry =
+      live && found !== undefined && at.shared !== true
+        ? expiryFromFlags(responseFlags(found), Date.now())
+        : expiryFor(at, newKeyTtlMs);
+    const stored = await swap(at, found, encodeStoredInteger(next), expiry);
+    return stored ? { result: next } : undefined;
+  });
 }
 
 /** The CAS value of the lock item when it holds `token`, else undefined. */

@@ -20,29 +20,36 @@ export const DEFAULTS = {
 export interface ServerAddress {
   host: string;
   port: number;
+  /** Its share of the keys on the ring (`host:port:weight`, as libmemcached and pylibmc write it); default 1. */
+  weight?: number;
 }
 
-const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@]+)):([0-9]{1,5})$/;
+const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@]+)):([0-9]{1,5})(?::([0-9]{1,4}))?$/;
 
-/** Parses `host:port` (or `[v6]:port`); undefined when malformed. */
+/** Parses `host:port[:weight]` (or `[v6]:port[:weight]`, weight 1–1000); undefined when malformed. */
 export function parseServer(text: string): ServerAddress | undefined {
   const match = HOST_PORT.exec(text);
   if (match === null) return undefined;
   const port = Number(match[3]);
   if (port < 1 || port > 65535) return undefined;
-  return { host: (match[1] ?? match[2]) as string, port };
+  const address: ServerAddress = { host: (match[1] ?? match[2]) as string, port };
+  if (match[4] === undefined) return address;
+  const weight = Number(match[4]);
+  return weight >= 1 && weight <= 1000 ? { ...address, weight } : undefined;
 }
 
 const serversRule: FieldRule<readonly string[]> = (value) => {
   if (!Array.isArray(value) || value.length === 0)
-    return "must be a non-empty array of 'host:port' strings, e.g. ['127.0.0.1:11211']";
+    return "must be a non-empty array of 'host:port' (or 'host:port:weight') strings, e.g. ['127.0.0.1:11211']";
   if (value.length > 1000) return 'lists more than 1000 servers';
   const seen = new Set<string>();
   for (const entry of value) {
-    if (typeof entry !== 'string' || parseServer(entry) === undefined)
-      return `has ${typeof entry === 'string' ? JSON.stringify(entry) : `a ${typeof entry}`}, which is not 'host:port' with a port from 1 to 65535`;
-    if (seen.has(entry)) return `lists ${JSON.stringify(entry)} twice`;
-    seen.add(entry);
+    const parsed = typeof entry === 'string' ? parseServer(entry) : undefined;
+    if (parsed === undefined)
+      return `has ${typeof entry === 'string' ? JSON.stringify(entry) : `a ${typeof entry}`}, which is not 'host:port' with a port from 1 to 65535 (and an optional ':weight' from 1 to 1000)`;
+    const server = `${parsed.host}:${parsed.port}`;
+    if (seen.has(server)) return `lists ${JSON.stringify(server)} twice`;
+    seen.add(server);
   }
   return undefined;
 };
@@ -69,6 +76,7 @@ export const memcachedConfigSchema = {
    * 0 reads the tokens on every operation (one extra round trip). Default 1000.
    */
   generationCacheMs: rules.optional(rules.integer(0, 3_600_000)),
+  interop: rules.optional(rules.boolean()),
 };
 
 /** Memcached through memjs: the config `createCacheService` takes. */

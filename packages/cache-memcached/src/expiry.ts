@@ -56,3 +56,17 @@ export function expiryFromFlags(flags: number, nowMs: number): WireExpiry {
 export function isExpired(flags: number, nowMs: number): boolean {
   return flags !== 0 && flags * 1000 <= nowMs;
 }
+
+/**
+ * The expiry of a write in interop mode, where memcached alone decides: flags
+ * 0, and `ttlMs` rounded up to whole seconds plus one, because memcached's
+ * once-a-second clock can end a relative expiration of n seconds up to a
+ * second early. So an entry lives at least `ttlMs`, at most about 2 s more.
+ */
+export function sharedExpiry(ttlMs: number, nowMs: number): WireExpiry {
+  if (!Number.isFinite(ttlMs)) return NEVER;
+  const seconds = Math.ceil(ttlMs / 1000) + 1;
+  if (seconds <= RELATIVE_LIMIT_SECONDS) return { exptime: seconds, flags: 0 };
+  const absolute = Math.ceil(nowMs / 1000) + seconds;
+  return absolute > 0xffffffff ? NEVER : { exptime: absolute, flags: 0 };
+}

@@ -16,6 +16,13 @@ interface Cached {
 /** A fresh generation: 48 random bits, 8 base64url characters. */
 const newToken = (): string => randomBytes(6).toString('base64url');
 
+/** Joined generation tokens, and the connection session they were read on. */
+export interface Tokens {
+  tokens: string;
+  /** {@link ServerConnection.session} of the socket the tokens were read (or written) on. */
+  session: number;
+}
+
 /**
  * Generation counters, so that `clear()` and `clear(prefix)` are O(1) without
  * scanning or `flush_all`. Every prefix of a key up to a `:` (and the root '')
@@ -29,25 +36,39 @@ const newToken = (): string => randomBytes(6).toString('base64url');
  * written under an evicted token are lost, never resurrected.
  *
  * Tokens are cached for `cacheMs`: another process's clear() becomes visible
- * here within that time.
+ * here within that time. The cache of a server holds only tokens read on its
+ * current socket: a new socket may reach a restarted, empty server whose
+ * tokens every client must read afresh (and agree on), so requests addressed
+ * with tokens carry their session and are refused unsent on another socket.
  */
 export class Generations {
   readonly #servers: readonly ServerConnection[];
   readonly #cacheMs: number;
   readonly #cached: Array<Map<string, Cached>>;
-  readonly #pending: Array<Map<string, Promise<string>>>;
+  /** The session each server's cached tokens were read on. */
+  readonly #sessions: number[];
+  readonly #pending: Array<Map<string, Promise<Tokens>>>;
   #epoch = 0;
 
   constructor(servers: readonly ServerConnection[], cacheMs: number) {
     this.#servers = servers;
     this.#cacheMs = cacheMs;
     this.#cached = servers.map(() => new Map());
+    this.#sessions = servers.map(() => 0);
     this.#pending = servers.map(() => new Map());
   }
 
-  /** The joined tokens for `fullKey` on `server` when all are cached and fresh, else undefined. */
-  cached(server: number, fullKey: string, nowMs: number): string | undefined {
+  /** The cache of `server`, emptied first when its socket is not the one the tokens were read on. */
+  #fresh(server: number): Map<string, Cached> {
     const map = this.#cached[server] as Map<string, Cached>;
+    const connection = this.#servers[server] as ServerConnection;
+    if (!connection.connected || connection.session !== this.#sessions[server]) map.clear();
+    return map;
+  }
+
+  /** The joined tokens for `fullKey` on `server` when all are cached and fresh, else undefined. */
+  cached(server: number, fullKey: string, nowMs: number): Tokens | undefined {
+    const map = this.#fresh(server);
     let entry = map.get('');
     if (entry === undefined || entry.expiresAt <= nowMs) return undefined;
     let tokens = entry.token;
@@ -56,11 +77,11 @@ export class Generations {
       if (entry === undefined || entry.expiresAt <= nowMs) return undefined;
       tokens += entry.token;
     }
-    return tokens;
+    return { tokens, session: this.#sessions[server] as number };
   }
 
   /** The joined tokens for `fullKey` on `server`, fetching (or creating) the missing ones. */
-  async tokens(server: number, fullKey: string): Promise<string> {
+  async tokens(server: number, fullKey: string): Promise<Tokens> {
     const now = Date.now();
     const fast = this.cached(server, fullKey, now);
     if (fast !== undefined) return fast;
@@ -68,8 +89,13 @@ export class Generations {
     for (let i = fullKey.indexOf(':'); i !== -1; i = fullKey.indexOf(':', i + 1)) {
       prefixes.push(fullKey.slice(0, i + 1));
     }
-    const tokens = await Promise.all(prefixes.map((p) => this.#token(server, p, now)));
-    return tokens.join('');
+    const all = await Promise.all(prefixes.map((p) => this.#token(server, p, now)));
+    const session = (all[0] as Tokens).session;
+    // Tokens read on different sockets cannot be trusted together: -1 is refused as stale.
+    return {
+      tokens: all.map((t) => t.tokens).join(''),
+      session: all.every((t) => t.session === session) ? session : -1,
+    };
   }
 
   /** Starts a new generation of `fullPrefix` on every server; rejects naming a server that failed. */
@@ -79,39 +105,47 @@ export class Generations {
     const key = generationWireKey(fullPrefix);
     const value = Buffer.from(token, 'latin1');
     const results = await Promise.allSettled(
-      this.#servers.map((s) =>
-        s.request(Op.SET, key, storageExtras(0, 0), value, { idempotent: true }),
-      ),
+      this.#servers.map(async (s) => {
+        const r = await s.request(Op.SET, key, storageExtras(0, 0), value, { idempotent: true });
+        return { status: r.header.status, session: s.session };
+      }),
     );
     let failure: unknown;
     results.forEach((result, i) => {
       const server = this.#servers[i] as ServerConnection;
       if (result.status === 'rejected') failure ??= result.reason;
-      else if (result.value.header.status !== Status.OK)
-        failure ??= statusError(server, result.value.header.status, 'store a generation');
-      else this.#remember(i, fullPrefix, token, Date.now());
+      else if (result.value.status !== Status.OK)
+        failure ??= statusError(server, result.value.status, 'store a generation');
+      else this.#remember(i, fullPrefix, { tokens: token, session: result.value.session });
     });
     if (failure !== undefined) throw failure;
   }
 
-  #remember(server: number, prefix: string, token: string, nowMs: number): void {
-    const map = this.#cached[server] as Map<string, Cached>;
+  #remember(server: number, prefix: string, read: Tokens): void {
+    const map = this.#fresh(server);
+    const session = this.#sessions[server] as number;
+    if (read.session < session) return;
+    if (read.session > session) {
+      map.clear();
+      this.#sessions[server] = read.session;
+    }
     if (map.size >= MAX_CACHED_PREFIXES) map.clear();
-    map.set(prefix, { token, expiresAt: nowMs + this.#cacheMs });
+    map.set(prefix, { token: read.tokens, expiresAt: Date.now() + this.#cacheMs });
   }
 
-  #token(server: number, prefix: string, nowMs: number): Promise<string> {
-    const entry = this.#cached[server]?.get(prefix);
-    if (entry !== undefined && entry.expiresAt > nowMs) return Promise.resolve(entry.token);
-    const pending = this.#pending[server] as Map<string, Promise<string>>;
+  #token(server: number, prefix: string, nowMs: number): Promise<Tokens> {
+    const entry = this.#fresh(server).get(prefix);
+    if (entry !== undefined && entry.expiresAt > nowMs)
+      return Promise.resolve({ tokens: entry.token, session: this.#sessions[server] as number });
+    const pending = this.#pending[server] as Map<string, Promise<Tokens>>;
     let promise = pending.get(prefix);
     if (promise === undefined) {
       const epoch = this.#epoch;
       promise = this.#fetch(server, prefix)
-        .then((token) => {
+        .then((read) => {
           // A clear() that ran meanwhile knows better than this (older) read.
-          if (epoch === this.#epoch) this.#remember(server, prefix, token, Date.now());
-          return token;
+          if (epoch === this.#epoch) this.#remember(server, prefix, read);
+          return read;
         })
         .finally(() => pending.delete(prefix));
       pending.set(prefix, promise);
@@ -119,14 +153,14 @@ export class Generations {
     return promise;
   }
 
-  async #fetch(index: number, prefix: string): Promise<string> {
+  async #fetch(index: number, prefix: string): Promise<Tokens> {
     const server = this.#servers[index] as ServerConnection;
     const key = generationWireKey(prefix);
     for (let attempt = 0; attempt < 5; attempt++) {
       const found = await server.request(Op.GET, key, EMPTY, EMPTY, { idempotent: true });
       if (found.header.status === Status.OK) {
         const token = found.val.toString('latin1');
-        if (TOKEN.test(token)) return token;
+        if (TOKEN.test(token)) return { tokens: token, session: server.session };
       } else if (found.header.status !== Status.KEY_NOT_FOUND) {
         throw statusError(server, found.header.status, 'read a generation');
       }
@@ -134,7 +168,7 @@ export class Generations {
       const token = newToken();
       const op = found.header.status === Status.OK ? Op.SET : Op.ADD;
       const stored = await server.request(op, key, storageExtras(0, 0), Buffer.from(token));
-      if (stored.header.status === Status.OK) return token;
+      if (stored.header.status === Status.OK) return { tokens: token, session: server.session };
       if (stored.header.status !== Status.KEY_EXISTS && stored.header.status !== Status.NOT_STORED)
         throw statusError(server, stored.header.status, 'create a generation');
     }

@@ -5,5 +5,5 @@ export {
   memcachedConfigSchema,
   validateMemcachedConfig,
 } from './config.js';
-export { HashRing, POINTS_PER_SERVER } from './hash-ring.js';
+export { HashRing, POINTS_PER_SERVER, type RingNode } from './hash-ring.js';
 export { createMemcachedCache, MemcachedCache, MemcachedStore } from './memcached-cache.js';

@@ -40,6 +40,7 @@ export function mapError(error: unknown, operation: string, timeoutMs: number): 
         { ...options, retryable: false },
       );
     case 'connection':
+    case 'stale':
       return new CacheError(
         'CONNECTION',
         `${at} is unreachable (${error.message}); is memcached running there? Only keys on this server fail`,

@@ -5,42 +5,42 @@ import {
   StoreCache,
   type StoreCapabilities,
 } from '@pywatt/cache-core';
-import {
-  addToStoredInteger,
-  createCounters,
-  encodeStoredInteger,
-  namespacePrefix,
-  readyOrClosed,
-} from '@pywatt/cache-core/store';
+import { createCounters, readyOrClosed } from '@pywatt/cache-core/store';
 import { getManyLive } from './batch-get.js';
-import { addUnlessLive, casLoop, casSet, heldCas, swap } from './cas-operations.js';
+import { deleteManyQuiet, setManyQuiet } from './batch-write.js';
+import { addUnlessLive, casLoop, casSet, heldCas, incrementAt, swap } from './cas-operations.js';
 import {
   DEFAULTS,
   type MemcachedCacheOptions,
   parseServer,
   validateMemcachedConfig,
 } from './config.js';
-import { expiryForTtl, expiryFromFlags } from './expiry.js';
-import { getItem, isLive, outcome, writeItem } from './item-access.js';
+import { expiryForTtl } from './expiry.js';
+import { HashRing, type RingNode } from './hash-ring.js';
+import { clearShared } from './interop.js';
+import { expiryFor, getItem, isLive, type Located, outcome, writeItem } from './item-access.js';
 import { KeyRouter } from './key-router.js';
 import { mapError } from './map-error.js';
-import { EMPTY, Op, responseFlags, Status } from './protocol.js';
+import { EMPTY, Op, Status } from './protocol.js';
 import { ServerConnection } from './server-connection.js';
 import { collectServerStats } from './server-stats.js';
 import { statusError } from './transport-error.js';
 
 /**
  * A store on one or more memcached servers, through one memjs connection per
- * server and a ketama-style consistent-hash ring. Atomic operations use
- * memcached's ADD and CAS; `clear` uses generation tokens (never `flush_all`).
+ * server and a libketama-compatible consistent-hash ring. Atomic operations
+ * use memcached's ADD and CAS; `clear` uses generation tokens (never
+ * `flush_all`), except in interop mode (`interop: true`), where items are
+ * shared with other memcached clients (see interop.ts).
  * The constructor validates the config and does no I/O; {@link createMemcachedCache}
  * also connects and pings. Errors: CONNECTION / TIMEOUT name the server (only keys on
  * that server fail), UNAUTHORIZED for SASL, VALUE_TOO_LARGE above
  * `maxValueBytes` (checked before sending) or the server's item size.
  *
- * Routing lives in {@link KeyRouter}, the item primitives in item-access.ts,
- * the ADD/CAS retry loops in cas-operations.ts and batched reads in
- * batch-get.ts; this class maps the store operations onto them.
+ * Routing lives in key-router.ts, the item primitives in item-access.ts,
+ * the ADD/CAS retry loops in cas-operations.ts, quiet batches in
+ * batch-get.ts and batch-write.ts, the memjs internals in memjs-adapter.ts;
+ * this class maps the store operations onto them.
  */
 export class MemcachedStore implements CacheStore {
   readonly name = 'memcached';
@@ -51,19 +51,21 @@ export class MemcachedStore implements CacheStore {
   readonly #servers: ServerConnection[];
   readonly #router: KeyRouter;
   readonly #timeoutMs: number;
+  readonly #interop: boolean;
 
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(input: MemcachedCacheOptions) {
     const config = validateMemcachedConfig(input);
     this.config = config;
     this.capabilities = {
-      ttlResolutionMs: 1000,
+      // Interop mode leaves the expiry to memcached, in whole seconds; otherwise it is checked in ms.
+      ttlResolutionMs: config.interop === true ? 1000 : 1,
       // Longer keys are hashed to fit memcached's 250 bytes (wire-keys.ts).
       maxKeyBytes: Number.POSITIVE_INFINITY,
       maxValueBytes: config.maxValueBytes ?? DEFAULTS.maxValueBytes,
       sharedAcrossProcesses: true,
       sharedAcrossMachines: true,
-      constantTimeClear: true,
+      constantTimeClear: config.interop !== true,
     };
     this.#timeoutMs = config.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs;
     const options = {
@@ -82,9 +84,12 @@ export class MemcachedStore implements CacheStore {
         );
       return new ServerConnection(address.host, address.port, options);
     });
+    this.#interop = config.interop === true;
+    const ring = new HashRing(config.servers.map((text) => parseServer(text) as RingNode));
     this.#router = new KeyRouter(
       this.#servers,
-      config.generationCacheMs ?? DEFAULTS.generationCacheMs,
+      ring,
+      this.#interop ? undefined : (config.generationCacheMs ?? DEFAULTS.generationCacheMs),
     );
   }
 
@@ -97,41 +102,41 @@ export class MemcachedStore implements CacheStore {
     return CacheError.is(error) ? error : mapError(error, operation, this.#timeoutMs);
   }
 
-  async get(fullKey: string): Promise<Uint8Array | undefined> {
-    const at = await this.#router.data(fullKey);
-    const response = await getItem(at);
-    return isLive(at, response, 'get', this.#counters) ? new Uint8Array(response.val) : undefined;
-  }
-
-  async set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    const at = await this.#router.data(fullKey);
-    const response = await writeItem(
-      at,
-      Op.SET,
-      value,
-      expiryForTtl(ttlMs, Date.now()),
-      undefined,
-      true,
+  // The hot paths return the router's promise rather than awaiting it: one promise less per call.
+  readonly #getAt = (at: Located): Promise<Uint8Array | undefined> =>
+    getItem(at).then((r) =>
+      isLive(at, r, 'get', this.#counters) ? new Uint8Array(r.val) : undefined,
     );
-    outcome(at, response, 'set', []);
-  }
-
-  async delete(fullKey: string): Promise<boolean> {
-    const at = await this.#router.data(fullKey);
-    return outcome(at, await at.server.request(Op.DELETE, at.key), 'delete', [
-      Status.KEY_NOT_FOUND,
-    ]);
-  }
-
-  async exists(fullKey: string): Promise<boolean> {
+  readonly #existsAt = (at: Located): Promise<boolean> =>
     // The binary protocol has no existence check: a GET whose value is dropped.
-    const at = await this.#router.data(fullKey);
-    return isLive(at, await getItem(at), 'exists', this.#counters);
+    getItem(at).then((r) => isLive(at, r, 'exists', this.#counters));
+  readonly #deleteAt = (at: Located): Promise<boolean> =>
+    at.server
+      .request(Op.DELETE, at.key, EMPTY, EMPTY, { session: at.session })
+      .then((r) => outcome(at, r, 'delete', [Status.KEY_NOT_FOUND]));
+
+  get(fullKey: string): Promise<Uint8Array | undefined> {
+    return this.#router.withData(fullKey, this.#getAt);
+  }
+
+  set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    return this.#router.withData(fullKey, (at) =>
+      writeItem(at, Op.SET, value, expiryFor(at, ttlMs), undefined, true).then((r) => {
+        outcome(at, r, 'set', []);
+      }),
+    );
+  }
+
+  delete(fullKey: string): Promise<boolean> {
+    return this.#router.withData(fullKey, this.#deleteAt);
+  }
+
+  exists(fullKey: string): Promise<boolean> {
+    return this.#router.withData(fullKey, this.#existsAt);
   }
 
   async setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
-    const at = await this.#router.data(fullKey);
-    return addUnlessLive(at, value, expiryForTtl(ttlMs, Date.now()));
+    return this.#router.withData(fullKey, (at) => addUnlessLive(at, value, expiryFor(at, ttlMs)));
   }
 
   async getAndSet(
@@ -139,12 +144,13 @@ export class MemcachedStore implements CacheStore {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<Uint8Array | undefined> {
-    const at = await this.#router.data(fullKey);
-    return casLoop(at, 'getAndSet', async (found, live) => {
-      const stored = await swap(at, found, value, expiryForTtl(ttlMs, Date.now()));
-      if (!stored) return undefined;
-      return { result: live && found !== undefined ? new Uint8Array(found.val) : undefined };
-    });
+    return this.#router.withData(fullKey, (at) =>
+      casLoop(at, 'getAndSet', async (found, live) => {
+        const stored = await swap(at, found, value, expiryFor(at, ttlMs));
+        if (!stored) return undefined;
+        return { result: live && found !== undefined ? new Uint8Array(found.val) : undefined };
+      }),
+    );
   }
 
   async increment(
@@ -153,21 +159,12 @@ export class MemcachedStore implements CacheStore {
     newKeyTtlMs: number,
     key: string,
   ): Promise<number> {
-    const at = await this.#router.data(fullKey);
-    return casLoop(at, 'increment', async (found, live) => {
-      const next = addToStoredInteger(live ? found?.val : undefined, delta, key, this.name);
-      // A live counter keeps its expiry, read back from the flags every write of this backend sets.
-      const expiry =
-        live && found !== undefined
-          ? expiryFromFlags(responseFlags(found), Date.now())
-          : expiryForTtl(newKeyTtlMs, Date.now());
-      const stored = await swap(at, found, encodeStoredInteger(next), expiry);
-      return stored ? { result: next } : undefined;
-    });
+    return this.#router.withData(fullKey, (at) => incrementAt(at, delta, newKeyTtlMs, key));
   }
 
   async clear(fullPrefix: string): Promise<void> {
-    await this.#router.clear(fullPrefix);
+    if (this.#interop) await clearShared(this.#servers, fullPrefix, this.#timeoutMs);
+    else await this.#router.clear(fullPrefix);
   }
 
   async lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
@@ -192,21 +189,22 @@ export class MemcachedStore implements CacheStore {
   }
 
   async getMany(fullKeys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
-    const located = await Promise.all(fullKeys.map((k) => this.#router.data(k)));
-    return getManyLive(located, this.#counters);
+    return this.#router.withMany(fullKeys, (located) => getManyLive(located, this.#counters));
   }
 
-  // No multi-key command is atomic across servers: a batch is the single operations at once.
   async setMany(
     entries: ReadonlyArray<readonly [string, Uint8Array]>,
     ttlMs: number,
   ): Promise<void> {
-    await Promise.all(entries.map(([k, v]) => this.set(k, v, ttlMs)));
+    const values = entries.map((e) => e[1]);
+    await this.#router.withMany(
+      entries.map((e) => e[0]),
+      (located) => setManyQuiet(located, values, ttlMs),
+    );
   }
 
   async deleteMany(fullKeys: readonly string[]): Promise<number> {
-    const removed = await Promise.all(fullKeys.map((k) => this.delete(k)));
-    return removed.filter(Boolean).length;
+    return this.#router.withMany(fullKeys, deleteManyQuiet);
   }
 
   async stats(): Promise<BackendStats> {
@@ -234,19 +232,16 @@ export class MemcachedStore implements CacheStore {
  * {@link createMemcachedCache} also connects and pings.
  */
 export class MemcachedCache extends StoreCache<MemcachedStore> {
-  readonly #prefix: string;
-
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: MemcachedCacheOptions) {
     const store = new MemcachedStore(config);
     const { namespace, defaultTtlMs, maxValueBytes } = store.config;
     super(store, { namespace, defaultTtlMs, maxValueBytes });
-    this.#prefix = namespacePrefix(namespace);
   }
 
   /** `host:port` of the server that holds `key` (of this cache) on the ring; for diagnostics and tests. */
   serverFor(key: string): string {
-    return this.store.serverFor(this.#prefix + key);
+    return this.store.serverFor(this.keyPrefix + key);
   }
 }
 

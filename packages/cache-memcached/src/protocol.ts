@@ -4,8 +4,13 @@ export const Op = {
   SET: 0x01,
   ADD: 0x02,
   DELETE: 0x04,
+  INCREMENT: 0x05,
+  DECREMENT: 0x06,
   NOOP: 0x0a,
   GETKQ: 0x0d,
+  STAT: 0x10,
+  SETQ: 0x11,
+  DELETEQ: 0x14,
 } as const;
 
 /** Binary-protocol response statuses this backend tells apart. */
@@ -16,6 +21,7 @@ export const Status = {
   VALUE_TOO_LARGE: 0x03,
   INVALID_ARGUMENTS: 0x04,
   NOT_STORED: 0x05,
+  DELTA_BADVAL: 0x06,
   AUTH_ERROR: 0x20,
   AUTH_CONTINUE: 0x21,
   UNKNOWN_COMMAND: 0x81,
@@ -24,7 +30,7 @@ export const Status = {
 
 /** One parsed response, as memjs hands it over (its `cas` is the 8 raw header bytes). */
 export interface RawResponse {
-  header: { status: number; opcode: number; opaque: number; cas: Buffer };
+  header: { status: number; opcode: number; opaque: number; cas: Buffer; totalBodyLength: number };
   key: Buffer;
   extras: Buffer;
   val: Buffer;
@@ -33,9 +39,9 @@ export interface RawResponse {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Encodes one binary-protocol request. memjs 1.3.2 cannot send a CAS value
- * (its own request builder leaves the field zero), so every request is built
- * here and written through memjs's connection.
+ * Encodes one binary-protocol request. memjs cannot send a CAS value (its own
+ * request builder leaves the field zero), so every request is built here and
+ * written through memjs's connection (see memjs-adapter.ts).
  */
 export function encodeRequest(
   opcode: number,
@@ -45,22 +51,43 @@ export function encodeRequest(
   opaque: number,
   cas?: Buffer,
 ): Buffer {
-  const bodyLength = extras.length + key.length + value.length;
-  const buf = Buffer.allocUnsafe(24 + bodyLength);
-  buf.writeUInt8(0x80, 0);
-  buf.writeUInt8(opcode, 1);
-  buf.writeUInt16BE(key.length, 2);
-  buf.writeUInt8(extras.length, 4);
-  buf.writeUInt8(0, 5);
-  buf.writeUInt16BE(0, 6);
-  buf.writeUInt32BE(bodyLength, 8);
-  buf.writeUInt32BE(opaque >>> 0, 12);
-  if (cas === undefined) buf.fill(0, 16, 24);
-  else cas.copy(buf, 16, 0, 8);
-  extras.copy(buf, 24);
-  key.copy(buf, 24 + extras.length);
-  buf.set(value, 24 + extras.length + key.length);
+  const buf = Buffer.allocUnsafe(requestBytes(key, extras, value));
+  encodeInto(buf, 0, opcode, key, extras, value, opaque, cas);
   return buf;
+}
+
+/** The encoded size of a request. */
+export function requestBytes(key: Buffer, extras: Buffer, value: Uint8Array): number {
+  return 24 + extras.length + key.length + value.length;
+}
+
+/** Encodes a request into `buf` at `offset` (a batch is one buffer); returns the offset after it. */
+export function encodeInto(
+  buf: Buffer,
+  offset: number,
+  opcode: number,
+  key: Buffer,
+  extras: Buffer,
+  value: Uint8Array,
+  opaque: number,
+  cas?: Buffer,
+): number {
+  const bodyLength = extras.length + key.length + value.length;
+  buf.writeUInt8(0x80, offset);
+  buf.writeUInt8(opcode, offset + 1);
+  buf.writeUInt16BE(key.length, offset + 2);
+  buf.writeUInt8(extras.length, offset + 4);
+  buf.writeUInt8(0, offset + 5);
+  buf.writeUInt16BE(0, offset + 6);
+  buf.writeUInt32BE(bodyLength, offset + 8);
+  buf.writeUInt32BE(opaque >>> 0, offset + 12);
+  if (cas === undefined) buf.fill(0, offset + 16, offset + 24);
+  else cas.copy(buf, offset + 16, 0, 8);
+  let at = offset + 24;
+  at += extras.copy(buf, at);
+  at += key.copy(buf, at);
+  buf.set(value, at);
+  return at + value.length;
 }
 
 /** The 8 extras bytes of SET/ADD: 32-bit flags, then the expiration. */

@@ -1,178 +1,237 @@
-import memjs from 'memjs';
-import { EMPTY, encodeRequest, Op, type RawResponse } from './protocol.js';
+import { MemjsLink, STALE_SESSION } from './memjs-adapter.js';
+import {
+  EMPTY,
+  encodeInto,
+  encodeRequest,
+  Op,
+  type RawResponse,
+  requestBytes,
+  Status,
+} from './protocol.js';
 import { fromDriverError, TransportError } from './transport-error.js';
-
-/** What this module uses of memjs's Server beyond its typings. */
-interface MemjsServer {
-  username: string | undefined;
-  password: string | undefined;
-  responseCallbacks: Record<number, unknown>;
-  onResponse(seq: number, fn: (response: RawResponse) => void): void;
-  error(error: Error): void;
-}
-
-/** What this module uses of memjs's Client beyond its typings. */
-interface MemjsClient {
-  seq: number;
-  incrSeq(): void;
-  perform(
-    key: string,
-    request: Buffer,
-    seq: number,
-    callback: (error: unknown, response: RawResponse | null) => void,
-    retries?: number,
-  ): void;
-  stats(
-    callback: (error: unknown, server: string, stats: Record<string, string> | null) => void,
-  ): void;
-}
 
 /** Options of one connection. */
 export interface ServerConnectionOptions {
   username: string | undefined;
   password: string | undefined;
-  /** Per request, in ms (memjs counts seconds). */
+  /** Per request, in ms. */
   timeoutMs: number;
   /** Extra attempts for idempotent requests after a failure. */
   retries: number;
 }
 
-const SILENT = { log: () => {} };
+/** Per-request options. */
+export interface RequestOptions {
+  cas?: Buffer | undefined;
+  /** Safe to send again after a failure (a GET, a plain SET); others may have been applied. */
+  idempotent?: boolean;
+  /**
+   * Send only on this session's socket ({@link ServerConnection.session}):
+   * the request was addressed with state read on that socket (generation
+   * tokens), which a reconnected (perhaps restarted, emptied) server no
+   * longer holds. On another socket it fails with a `stale` TransportError, unsent.
+   */
+  session?: number | undefined;
+}
+
+const RETRY_DELAY_MS = 50;
+const MAX_OPAQUE = 0xffffffff;
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One memcached server, through its own single-server memjs client (so memjs's
- * `hash % n` routing never applies; the hash ring picks the connection).
- * Requests are encoded here (memjs cannot send CAS) and written through
- * memjs's socket, response matching, SASL and timeouts.
+ * One memcached server. Requests are encoded here (memjs cannot send CAS or
+ * quiet batches) and written through {@link MemjsLink}, which keeps the
+ * socket, SASL and deadlines; the hash ring picks the connection.
  */
 export class ServerConnection {
   /** `host:port`. */
   readonly address: string;
-  readonly #client: MemjsClient;
-  readonly #server: MemjsServer;
+  readonly host: string;
+  readonly port: number;
+  readonly #link: MemjsLink;
   readonly #timeoutMs: number;
   readonly #attempts: number;
+  #opaque = 0;
+  #closed: TransportError | undefined;
 
   constructor(host: string, port: number, options: ServerConnectionOptions) {
     this.address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.host = host;
+    this.port = port;
     this.#timeoutMs = options.timeoutMs;
     this.#attempts = options.retries + 1;
-    const seconds = options.timeoutMs / 1000;
-    const server = new memjs.Server(host, port, options.username, options.password, {
-      timeout: seconds,
-      conntimeout: seconds,
-      keepAlive: true,
-    });
-    // memjs falls back to MEMCACHIER_*/MEMCACHE_* environment credentials: only the config counts.
-    (server as unknown as MemjsServer).username = options.username;
-    (server as unknown as MemjsServer).password = options.password;
-    const client = new memjs.Client([server], {
-      retries: this.#attempts,
-      retry_delay: 0.05,
-      failover: false,
-      logger: SILENT,
-    } as memjs.ClientOptions);
-    this.#client = client as unknown as MemjsClient;
-    this.#server = server as unknown as MemjsServer;
+    this.#link = new MemjsLink(host, port, options);
+  }
+
+  /** The socket requests go out on now (see {@link RequestOptions.session}); 0 before the first. */
+  get session(): number {
+    return this.#link.session;
+  }
+
+  /** True while the current session's socket is connected. */
+  get connected(): boolean {
+    return this.#link.connected;
+  }
+
+  /** `count` consecutive unused opaques; the first is returned. */
+  #reserve(count: number): number {
+    if (this.#opaque + count >= MAX_OPAQUE) this.#opaque = 0;
+    const first = this.#opaque + 1;
+    this.#opaque += count;
+    return first;
   }
 
   /**
    * Sends one request and resolves with the response, whatever its status.
-   * Only `idempotent` requests are tried again after a failure: a timed-out
-   * ADD or CAS write may have been applied.
+   * Only `idempotent` requests are tried again after a failure, and never
+   * on another session than the one `session` names.
    */
   request(
     opcode: number,
     key: Buffer,
     extras: Buffer = EMPTY,
     value: Uint8Array = EMPTY,
-    options: { cas?: Buffer; idempotent?: boolean } = {},
+    options: RequestOptions = {},
   ): Promise<RawResponse> {
-    const client = this.#client;
-    client.incrSeq();
-    const seq = client.seq;
-    const request = encodeRequest(opcode, key, extras, value, seq, options.cas);
+    const first = this.#once(opcode, key, extras, value, options);
+    if (options.idempotent !== true || this.#attempts === 1) return first;
+    return first.catch((error) => this.#retry(error, opcode, key, extras, value, options));
+  }
+
+  async #retry(
+    error: unknown,
+    opcode: number,
+    key: Buffer,
+    extras: Buffer,
+    value: Uint8Array,
+    options: RequestOptions,
+  ): Promise<RawResponse> {
+    for (let attempt = 2; ; attempt++) {
+      const failure = (error as TransportError).failure;
+      if (failure === 'closed' || failure === 'stale') throw error;
+      await pause(RETRY_DELAY_MS);
+      try {
+        return await this.#once(opcode, key, extras, value, options);
+      } catch (next) {
+        if (attempt >= this.#attempts) throw next;
+        error = next;
+      }
+    }
+  }
+
+  #once(
+    opcode: number,
+    key: Buffer,
+    extras: Buffer,
+    value: Uint8Array,
+    options: RequestOptions,
+  ): Promise<RawResponse> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    const opaque = this.#reserve(1);
+    const blob = encodeRequest(opcode, key, extras, value, opaque, options.cas);
     return new Promise((resolve, reject) => {
-      client.perform(
-        '',
-        request,
-        seq,
-        (error, response) => {
-          if (error || response === null) reject(fromDriverError(error, this.address));
-          else resolve(response);
-        },
-        options.idempotent === true ? this.#attempts : 1,
+      this.#link.send(
+        blob,
+        opaque,
+        resolve,
+        (error) => reject(this.#failure(error)),
+        options.session,
       );
     });
   }
 
+  #failure(error: unknown): TransportError {
+    if (error === STALE_SESSION)
+      return new TransportError('stale', this.address, 'reconnected since the key was addressed');
+    return fromDriverError(error, this.address);
+  }
+
   /**
-   * Fetches many keys in one write: quiet GETKQ requests answer only hits, and
-   * a final NOOP marks the end. Resolves with a response (hit or error status)
-   * or undefined (miss) per key.
+   * Sends one quiet request per key (`opcode`: GETKQ, SETQ, DELETEQ; the
+   * same `extras` for all, `values[i]` for key i) in one write, then a NOOP
+   * that marks the end. The quiet requests share one opaque: `onAnswer` gets
+   * what the server answered (GETKQ hits, which carry their key; SETQ and
+   * DELETEQ failures), in request order. One deadline for the whole batch.
    */
-  getMany(keys: readonly Buffer[]): Promise<Array<RawResponse | undefined>> {
-    const client = this.#client;
-    const server = this.#server;
-    const results: Array<RawResponse | undefined> = new Array(keys.length).fill(undefined);
-    const seqs: number[] = [];
-    const parts: Buffer[] = [];
+  batch(
+    opcode: number,
+    keys: readonly Buffer[],
+    extras: Buffer,
+    values: ReadonlyArray<Uint8Array> | undefined,
+    session: number | undefined,
+    onAnswer: (response: RawResponse) => void,
+  ): Promise<void> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    const quiet = this.#reserve(2);
+    const end = quiet + 1;
+    let size = requestBytes(EMPTY, EMPTY, EMPTY);
+    for (let i = 0; i < keys.length; i++)
+      size += requestBytes(keys[i] as Buffer, extras, values?.[i] ?? EMPTY);
+    const blob = Buffer.allocUnsafe(size);
+    let offset = 0;
     for (let i = 0; i < keys.length; i++) {
-      client.incrSeq();
-      const seq = client.seq;
-      seqs.push(seq);
-      server.onResponse(seq, (response) => {
-        results[i] = response;
-      });
-      parts.push(encodeRequest(Op.GETKQ, keys[i] as Buffer, EMPTY, EMPTY, seq));
+      const value = values?.[i] ?? EMPTY;
+      offset = encodeInto(blob, offset, opcode, keys[i] as Buffer, extras, value, quiet);
     }
-    client.incrSeq();
-    const end = client.seq;
-    parts.push(encodeRequest(Op.NOOP, EMPTY, EMPTY, EMPTY, end));
+    encodeInto(blob, offset, Op.NOOP, EMPTY, EMPTY, EMPTY, end);
     return new Promise((resolve, reject) => {
-      // memjs's deadline bookkeeping is one entry per write, and each quiet hit consumes one,
-      // so a batch keeps its own deadline.
+      // Quiet answers with a body keep memjs's per-write deadline alive, so a batch keeps its own.
       const timer = setTimeout(
-        () => server.error(new Error('socket timed out waiting on response.')),
+        () => this.#link.fail(new Error('socket timed out waiting on response.')),
         this.#timeoutMs,
       );
       timer.unref();
-      client.perform(
-        '',
-        Buffer.concat(parts),
-        end,
-        (error, response) => {
-          clearTimeout(timer);
-          for (const seq of seqs) delete server.responseCallbacks[seq];
-          if (error || response === null) reject(fromDriverError(error, this.address));
-          else resolve(results);
-        },
-        1,
-      );
+      const settle = (error: unknown) => {
+        clearTimeout(timer);
+        this.#link.release(quiet);
+        if (error === undefined) resolve();
+        else reject(this.#failure(error));
+      };
+      this.#link.send(blob, end, () => settle(undefined), settle, session, quiet, onAnswer);
     });
   }
 
   /** The server's `stats` as name → value. */
   stats(): Promise<Record<string, string>> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    const stats: Record<string, string> = {};
+    const opaque = this.#reserve(1);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new TransportError('timeout', this.address, 'stats timed out')),
-        this.#timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        this.#link.release(opaque);
+        reject(new TransportError('timeout', this.address, 'stats timed out'));
+      }, this.#timeoutMs);
       timer.unref();
-      this.#client.stats((error, _server, stats) => {
+      // One response per statistic, then one with an empty key (and body) ends the list.
+      const onResponse = (r: RawResponse) => {
+        if (r.key.length > 0) {
+          stats[r.key.toString('latin1')] = r.val.toString('latin1');
+          return;
+        }
         clearTimeout(timer);
-        if (error || stats === null) reject(fromDriverError(error, this.address));
-        else resolve(stats);
-      });
+        if (r.header.status === Status.OK) resolve(stats);
+        else reject(new TransportError('status', this.address, 'stats refused'));
+      };
+      // Registered as quiet (the same function), so memjs keeps it until the empty answer.
+      this.#link.send(
+        encodeRequest(Op.STAT, EMPTY, EMPTY, EMPTY, opaque),
+        opaque,
+        onResponse,
+        (error) => {
+          clearTimeout(timer);
+          reject(fromDriverError(error, this.address));
+        },
+        undefined,
+        opaque,
+        onResponse,
+      );
     });
   }
 
-  /** Fails every pending request with `closed` and drops the socket. */
+  /** Fails every pending request with `closed` and drops the socket; later requests fail at once. */
   close(): void {
-    const closed = new TransportError('closed', this.address, 'the cache was closed');
-    // memjs retries through client.perform: after close every attempt fails at once, unsent.
-    this.#client.perform = (_key, _request, _seq, callback) => callback(closed, null);
-    this.#server.error(closed);
+    this.#closed = new TransportError('closed', this.address, 'the cache was closed');
+    this.#link.fail(this.#closed);
   }
 }

@@ -1,5 +1,5 @@
 /** How a request to one server failed, before it is mapped to a CacheError. */
-export type TransportFailure = 'connection' | 'timeout' | 'auth' | 'closed' | 'status';
+export type TransportFailure = 'connection' | 'timeout' | 'auth' | 'closed' | 'status' | 'stale';
 
 /**
  * A failure of one request to one server. `wrapError` in the cache turns it
@@ -25,6 +25,10 @@ export class TransportError extends Error {
     this.status = options.status;
   }
 }
+
+/** True for a request refused unsent because the server reconnected since its key was addressed. */
+export const isStale = (error: unknown): boolean =>
+  error instanceof TransportError && error.failure === 'stale';
 
 /** Classifies what memjs reports (an Error, or the bare string it uses for SASL failures). */
 export function fromDriverError(error: unknown, address: string): TransportError {

@@ -2,8 +2,10 @@ import type { CachePolicy, StatsCounters } from '@pywatt/cache-core';
 import { createOrder } from './order/create-order.js';
 import type { EvictionOrder } from './order/eviction-order.js';
 import type { FrequencySketch } from './order/frequency-sketch.js';
+import type { HotKey } from './order/hot-keys.js';
 import { LfuOrder } from './order/lfu-order.js';
 import { NO_SLOT } from './order/slot-list.js';
+import { TinyLfuOrder } from './order/tinylfu-order.js';
 
 export { NO_SLOT };
 
@@ -23,8 +25,12 @@ export interface StoreLimits {
   maxSizeBytes: number;
   /** Keep private copies of written values (see {@link BoundedStore.write}). */
   copyValues: boolean;
-  /** Overrides the halving period of the `lfu` frequency history (tests only). */
+  /** Overrides the halving period of the `lfu` history and the `tinylfu` sketch (tests only). */
   lfuSampleSize?: number | undefined;
+  /** Overrides the `tinylfu` window climber's sample; Infinity fixes the window (tests only). */
+  climbSampleSize?: number | undefined;
+  /** Follow this many hottest keys (`lfu` and `tinylfu`; 0 or absent: off). */
+  hotKeys?: number | undefined;
 }
 
 // V8 keeps typed arrays up to 64 bytes on the JS heap: far cheaper than a backing store.
@@ -95,12 +101,14 @@ export class BoundedStore {
     this.#expires = new Float64Array(INITIAL_SLOTS);
     this.#valueBytes = new Float64Array(INITIAL_SLOTS);
     this.#keyBytes = new Uint16Array(INITIAL_SLOTS);
-    // The frequency history only pays off when something can be evicted.
+    // The frequency history only pays off when something can be evicted (or hot keys are asked for).
     const bounded = limits.maxItems !== INFINITY || limits.maxSizeBytes !== INFINITY;
     this.#order = createOrder(limits.policy, INITIAL_SLOTS, {
-      enabled: bounded,
+      enabled: bounded || (limits.hotKeys ?? 0) > 0,
+      hotKeys: limits.hotKeys,
       maxItems: limits.maxItems,
       sampleSize: limits.lfuSampleSize,
+      climbSampleSize: limits.climbSampleSize,
     });
     this.#counters = counters;
     this.#onRemove = onRemove;
@@ -119,6 +127,19 @@ export class BoundedStore {
   /** The `lfu` frequency history; null for other policies and for an unbounded store. */
   get history(): FrequencySketch | null {
     return this.#order instanceof LfuOrder ? this.#order.history : null;
+  }
+
+  /** Up to `limit` of the hottest keys by the sketch; null unless `hotKeys` is on (lfu, tinylfu). */
+  hotKeys(limit: number): HotKey[] | null {
+    const order = this.#order;
+    const tracker =
+      order instanceof LfuOrder || order instanceof TinyLfuOrder ? order.hotKeys : null;
+    return tracker === null ? null : tracker.top(limit);
+  }
+
+  /** The eviction order (tests and diagnostics look into the `tinylfu` segments). */
+  get order(): EvictionOrder {
+    return this.#order;
   }
 
   /** The slot of the live entry for `key`, counted as a use; NO_SLOT on a miss (an expired entry is removed). */

@@ -6,3 +6,4 @@ export {
   SWEEP_BUDGET,
 } from './memory-config.js';
 export { createMemoryCache, InMemoryCache, MemoryStore } from './memory-store.js';
+export { type HotKey, MAX_HOT_KEYS } from './order/hot-keys.js';

@@ -1,4 +1,4 @@
-import { CachePolicy } from '@pywatt/cache-core';
+import { CacheError, CachePolicy } from '@pywatt/cache-core';
 import {
   type BackendConfig,
   type FieldRule,
@@ -6,6 +6,7 @@ import {
   validateConfig,
   type WithOptionalType,
 } from '@pywatt/cache-core/store';
+import { MAX_HOT_KEYS } from './order/hot-keys.js';
 
 /** How often expired entries are swept when `sweepIntervalMs` is not given, in ms. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
@@ -32,6 +33,8 @@ export const memoryConfigSchema = {
   sweepIntervalMs: rules.optional(sweepInterval),
   /** Copy values on the way in and out. Default true. */
   copyValues: rules.optional(rules.boolean()),
+  /** Follow this many hottest keys by the frequency sketch (`lfu`, `tinylfu`; off by default). */
+  hotKeys: rules.optional(rules.integer(1, MAX_HOT_KEYS)),
 };
 
 /** The in-process backend's config, as `createCacheService` takes it. */
@@ -50,19 +53,30 @@ export interface ResolvedMemoryConfig {
   maxSizeBytes: number;
   sweepIntervalMs: number;
   copyValues: boolean;
+  /** Hottest keys followed; 0 when off. */
+  hotKeys: number;
 }
 
 /** Validates `config` (CONFIGURATION naming the field on failure) and applies the defaults. */
 export function resolveMemoryConfig(config: unknown): ResolvedMemoryConfig {
   const c = validateConfig('memory', config, memoryConfigSchema);
+  const policy = c.policy ?? CachePolicy.LRU;
+  if (c.hotKeys !== undefined && policy !== 'lfu' && policy !== 'tinylfu') {
+    throw new CacheError(
+      'CONFIGURATION',
+      `memory cache config: field 'hotKeys' needs a policy that keeps a frequency sketch ('lfu' or 'tinylfu'), got policy '${policy}'`,
+      { operation: 'create', backend: 'memory' },
+    );
+  }
   return {
     namespace: c.namespace,
     defaultTtlMs: c.defaultTtlMs,
     maxValueBytes: c.maxValueBytes,
-    policy: c.policy ?? CachePolicy.LRU,
+    policy,
     maxItems: c.maxItems ?? Number.POSITIVE_INFINITY,
     maxSizeBytes: c.maxSizeBytes ?? Number.POSITIVE_INFINITY,
     sweepIntervalMs: c.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     copyValues: c.copyValues ?? true,
+    hotKeys: c.hotKeys ?? 0,
   };
 }

@@ -14,6 +14,7 @@ import {
   resolveMemoryConfig,
   SWEEP_BUDGET,
 } from './memory-config.js';
+import type { HotKey } from './order/hot-keys.js';
 
 const INFINITY = Number.POSITIVE_INFINITY;
 const expiryOf = (ttlMs: number): number => (ttlMs === INFINITY ? INFINITY : Date.now() + ttlMs);
@@ -76,6 +77,14 @@ export class MemoryStore implements CacheStore {
 
   get(fullKey: string): Uint8Array | undefined {
     return this.#readOut(fullKey);
+  }
+
+  /**
+   * The hottest full keys by the frequency sketch, hottest first (at most
+   * `limit`), or null when the store was made without `hotKeys`.
+   */
+  hotKeys(limit: number = this.config.hotKeys): HotKey[] | null {
+    return this.#store.hotKeys(limit);
   }
 
   set(fullKey: string, value: Uint8Array, ttlMs: number): void {
@@ -224,6 +233,29 @@ export class InMemoryCache extends StoreCache<MemoryStore> {
     const store = new MemoryStore(config);
     const { namespace, defaultTtlMs, maxValueBytes } = store.config;
     super(store, { namespace, defaultTtlMs, maxValueBytes });
+  }
+
+  /**
+   * The hottest keys by the frequency sketch, hottest first: up to `limit`
+   * (default: all followed) of the `hotKeys` most used keys, each with its
+   * estimated uses in about the last sample (see the README, "Hot keys").
+   * Keys are given without the namespace. Opt-in: the cache must be created
+   * with `hotKeys` (and policy `lfu` or `tinylfu`).
+   *
+   * @throws CacheError UNSUPPORTED when the cache was created without `hotKeys`; CLOSED after close().
+   */
+  hotKeys(limit: number = this.store.config.hotKeys): HotKey[] {
+    this.guardOpen('hotKeys');
+    const hot = this.store.hotKeys(limit);
+    if (hot === null) {
+      throw new CacheError(
+        'UNSUPPORTED',
+        "hot keys are off: create the cache with hotKeys: K and policy 'lfu' or 'tinylfu'",
+        { operation: 'hotKeys', backend: this.type },
+      );
+    }
+    const prefix = this.keyPrefix;
+    return hot.map(({ key, estimate }) => ({ key: key.slice(prefix.length), estimate }));
   }
 }
 

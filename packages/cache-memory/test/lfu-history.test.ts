@@ -9,16 +9,7 @@ import {
   SKETCH_ROWS,
 } from '../src/order/frequency-sketch.js';
 import { LfuOrder } from '../src/order/lfu-order.js';
-
-const counters = () => ({
-  hits: 0,
-  misses: 0,
-  sets: 0,
-  deletes: 0,
-  evictions: 0,
-  expirations: 0,
-  errors: 0,
-});
+import { counters } from './store-ops.js';
 
 /** Exact counts under the sketch's documented rules (cap, halving before the use after a full sample). */
 function exactCounts(keys: string[], sampleSize: number): Map<string, number> {

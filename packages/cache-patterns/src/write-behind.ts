@@ -23,7 +23,7 @@ import { sendBatch, settleBatch } from './write-behind-retry.js';
  *
  * While entries are queued a timer keeps the process alive; `close()` ends it.
  *
- * The queue and coalescing live in {@link WriteBehindQueue}, sending and
+ * The queue and coalescing live in write-behind-queue.ts, sending and
  * retry backoff in write-behind-retry.ts; this class schedules the batches,
  * bounds the queue and answers `flush()`/`close()`.
  */

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { Send } from './dispatch.js';
 import { groupBySlot } from './slots.js';
 
 /** Keys UNLINKed per command, and SCAN's COUNT hint. */
@@ -16,7 +16,7 @@ export function escapeGlob(text: string): string {
  * In Cluster mode, each UNLINK holds keys of one hash slot only.
  */
 export async function clearNode(
-  node: Redis,
+  send: Send,
   fullPrefix: string,
   keep: (key: Buffer) => boolean,
   clusterMode: boolean,
@@ -24,25 +24,28 @@ export async function clearNode(
   const pattern = `${escapeGlob(fullPrefix)}*`;
   let cursor = '0';
   do {
-    const [next, keys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', BATCH);
+    const [next, keys] = await send<[Buffer, Buffer[]]>(
+      'scan',
+      [cursor, 'MATCH', pattern, 'COUNT', BATCH],
+      null,
+    );
     cursor = next.toString();
     const doomed = keys.filter((key) => !keep(key));
     for (let i = 0; i < doomed.length; i += BATCH) {
       const batch = doomed.slice(i, i + BATCH);
       if (!clusterMode) {
-        await node.unlink(...batch);
+        await send('unlink', batch, 'utf8');
         continue;
       }
       await Promise.all(
         [...groupBySlot(batch).values()].map((indexes) =>
-          node.unlink(...indexes.map((j) => batch[j] as Buffer)),
+          send(
+            'unlink',
+            indexes.map((j) => batch[j] as Buffer),
+            'utf8',
+          ),
         ),
       );
     }
   } while (cursor !== '0');
-}
-
-/** The servers holding data: the client itself, or every master of a Cluster. */
-export function dataNodes(client: Redis | Cluster): Redis[] {
-  return client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
 }

@@ -1,23 +1,33 @@
 import { backoffDelayMs } from '@pywatt/cache-core/store';
-import { Cluster, type ClusterOptions, type Redis, type RedisOptions } from 'ioredis';
-import { BoundedRedis } from './bounded-redis.js';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_OPERATION_TIMEOUT_MS,
   parseAddress,
   type RedisCacheOptions,
 } from './config.js';
+import { Dispatcher } from './dispatch.js';
+import { SentinelWatch } from './sentinel-watch.js';
 
 /** What the cache talks to, plus a password-free description for messages. */
 export interface Connection {
   readonly client: Redis | Cluster;
+  /** Sends every command of the cache: batching per tick, the timeout sweep, the failover hold. */
+  readonly dispatcher: Dispatcher;
+  /** Sentinel only: follows failovers (start it once connected). */
+  readonly watch: SentinelWatch | undefined;
   /** e.g. `redis at 127.0.0.1:6379`, `redis cluster at a:1, b:2`. */
   readonly endpoint: string;
   /** Whether close() closes the client. */
   readonly owned: boolean;
   /** Configured command timeout in ms, for messages (undefined for a passed client). */
   readonly operationTimeoutMs: number | undefined;
+  /** How long connecting may take, in ms. */
+  readonly connectTimeoutMs: number;
 }
+
+/** Longest failover hold without a `+switch-master` or an abort (a lost event): see SentinelWatch. */
+const MAX_HOLD_MS = 10_000;
 
 /** Reconnect delay: core's one backoff, exponential from 100 ms to 2 s with jitter so clients do not reconnect in step. */
 export function backoffMs(attempt: number): number {
@@ -34,19 +44,21 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     const client = config.client;
     return {
       client,
+      dispatcher: new Dispatcher(client, undefined),
+      watch: undefined,
       endpoint: describeClient(client),
       owned: config.closeClient === true,
       operationTimeoutMs: undefined,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
     };
   }
   const operationTimeoutMs = config.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  const connectTimeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const common: RedisOptions = {
     lazyConnect: true,
-    enableAutoPipelining: true,
-    // Cluster node clients use ioredis's timer per command; BoundedRedis (single node,
-    // Sentinel) drops this option and sweeps its queues instead, which costs less per call.
-    commandTimeout: Math.ceil(operationTimeoutMs),
-    connectTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    // The Dispatcher batches the commands of one tick itself (dispatch.ts).
+    enableAutoPipelining: false,
+    connectTimeout: Math.ceil(connectTimeoutMs),
     // Commands in flight when a connection drops are rejected, never re-sent:
     // an increment that may have run must not run twice.
     maxRetriesPerRequest: 0,
@@ -62,10 +74,15 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     const nodes = config.cluster.nodes.map(
       (n) => parseAddress(n, 6379) as { host: string; port: number },
     );
-    const { lazyConnect: _l, enableAutoPipelining: _a, ...redisOptions } = common;
+    const { lazyConnect: _l, enableAutoPipelining: _a, ...rest } = common;
+    // Cluster builds its node clients itself: they keep ioredis's timer per command.
+    const redisOptions = { ...rest, commandTimeout: Math.ceil(operationTimeoutMs) };
     const options: ClusterOptions = {
       lazyConnect: true,
-      enableAutoPipelining: true,
+      // Not auto-pipelined: ioredis re-runs a whole batch on the ASK target when the batch's
+      // failed commands share one ASK and the others are reads, replacing the reads' answers
+      // from the source with the target's (a miss for a key not migrated yet).
+      enableAutoPipelining: false,
       // Not ready (slots unknown, every node down): fail at once rather than queue without bound.
       enableOfflineQueue: false,
       scaleReads: 'master',
@@ -73,14 +90,18 @@ export function buildConnection(config: RedisCacheOptions): Connection {
       // No silent re-send after a dropped connection; MOVED/ASK redirections are still followed.
       retryDelayOnFailover: 0,
       maxRedirections: 16,
-      slotsRefreshTimeout: Math.ceil(config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+      slotsRefreshTimeout: Math.ceil(connectTimeoutMs),
       redisOptions,
     };
+    const client = new Cluster(nodes, options);
     return {
-      client: new Cluster(nodes, options),
+      client,
+      dispatcher: new Dispatcher(client, undefined),
+      watch: undefined,
       endpoint: `redis cluster at ${config.cluster.nodes.join(', ')}`,
       owned: true,
       operationTimeoutMs,
+      connectTimeoutMs,
     };
   }
   const base: RedisOptions = {
@@ -93,21 +114,31 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     const sentinels = config.sentinel.sentinels.map(
       (s) => parseAddress(s, 26379) as { host: string; port: number },
     );
+    const client = new Redis({
+      ...base,
+      sentinels,
+      name: config.sentinel.name,
+      sentinelRetryStrategy: backoffMs,
+    });
+    const dispatcher = new Dispatcher(client, operationTimeoutMs);
     return {
-      client: new BoundedRedis(operationTimeoutMs, undefined, {
-        ...base,
+      client,
+      dispatcher,
+      watch: new SentinelWatch(client, dispatcher, {
         sentinels,
         name: config.sentinel.name,
-        sentinelRetryStrategy: backoffMs,
+        maxHoldMs: Math.max(MAX_HOLD_MS, 2 * operationTimeoutMs),
+        retryStrategy: backoffMs,
       }),
       endpoint: `redis master '${config.sentinel.name}' via sentinels ${config.sentinel.sentinels.join(', ')}`,
       owned: true,
       operationTimeoutMs,
+      connectTimeoutMs,
     };
   }
   if (config.url !== undefined) {
     const url = new URL(config.url);
-    const client = new BoundedRedis(operationTimeoutMs, config.url, {
+    const client = new Redis(config.url, {
       ...base,
       db: config.database ?? (url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0),
       username:
@@ -118,24 +149,27 @@ export function buildConnection(config: RedisCacheOptions): Connection {
     });
     return {
       client,
+      dispatcher: new Dispatcher(client, operationTimeoutMs),
+      watch: undefined,
       endpoint: `redis at ${url.hostname || '127.0.0.1'}:${url.port || '6379'}`,
       owned: true,
       operationTimeoutMs,
+      connectTimeoutMs,
     };
   }
   const host = parseAddress(config.hosts?.[0] ?? '127.0.0.1', config.port ?? 6379) as {
     host: string;
     port: number;
   };
+  const client = new Redis({ ...base, host: host.host, port: host.port });
   return {
-    client: new BoundedRedis(operationTimeoutMs, undefined, {
-      ...base,
-      host: host.host,
-      port: host.port,
-    }),
+    client,
+    dispatcher: new Dispatcher(client, operationTimeoutMs),
+    watch: undefined,
     endpoint: `redis at ${host.host}:${host.port}`,
     owned: true,
     operationTimeoutMs,
+    connectTimeoutMs,
   };
 }
 

@@ -7,9 +7,10 @@ import {
 } from '@pywatt/cache-core';
 import { outOfRange } from '@pywatt/cache-core/store';
 import type { Cluster, Redis } from 'ioredis';
-import { clearNode, dataNodes } from './clear.js';
+import { clearNode } from './clear.js';
 import { type RedisCacheInput, type RedisCacheOptions, validateRedisConfig } from './config.js';
 import { buildConnection, type Connection } from './connect.js';
+import { nodeSender, type Send } from './dispatch.js';
 import { mergeInfo } from './info.js';
 import { mapRedisError } from './map-error.js';
 import { followRedirect } from './redirect.js';
@@ -43,6 +44,8 @@ export class RedisStore implements CacheStore {
   readonly config: RedisCacheOptions;
   readonly #conn: Connection;
   readonly #client: Redis | Cluster;
+  /** Every command goes out through the connection's Dispatcher (dispatch.ts). */
+  readonly #send: Send;
   readonly #cluster: boolean;
   readonly #secrets: string[];
   #lastConnectionError: Error | undefined;
@@ -58,6 +61,7 @@ export class RedisStore implements CacheStore {
     this.config = options;
     this.#conn = buildConnection(options);
     this.#client = this.#conn.client;
+    this.#send = this.#conn.dispatcher.send;
     this.#cluster = this.#client.isCluster;
     const urlPassword =
       options.url === undefined ? '' : decodeURIComponent(new URL(options.url).password);
@@ -81,7 +85,8 @@ export class RedisStore implements CacheStore {
   async connect(): Promise<void> {
     try {
       if (this.#client.status === 'wait') await this.#client.connect();
-      await this.#client.ping();
+      await this.#send('ping', [], 'utf8');
+      await this.#conn.watch?.start(this.#conn.connectTimeoutMs);
       if (this.#cluster) {
         // ioredis opens a node's connection on the first command routed to it and, with the
         // offline queue off, rejects the commands that follow while it opens ("Connection is
@@ -124,35 +129,41 @@ export class RedisStore implements CacheStore {
   // The hot paths return ioredis's promise (plus at most one .then) instead of
   // adding an async frame: measurable at 100k+ ops/s (see README, Benchmarks).
   get(fullKey: string): Promise<Buffer | null> {
-    // ioredis's own promise, null for a miss: the service adds the only `.then` of the call.
-    const pending = this.#client.getBuffer(fullKey);
+    // The dispatcher's own promise, null for a miss: the service adds the only `.then` of the call.
+    const pending = this.#send<Buffer | null>('get', [fullKey], null);
     return this.#cluster ? pending.then(undefined, this.#followGet) : pending;
   }
 
   set(fullKey: string, value: Uint8Array, ttlMs: number): Promise<void> {
     // Resolves with 'OK', which the service ignores: no extra .then needed (single node).
-    const sent: Promise<unknown> =
+    const sent = this.#send(
+      'set',
       ttlMs === Number.POSITIVE_INFINITY
-        ? this.#client.set(fullKey, asBuffer(value))
-        : this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs);
+        ? [fullKey, asBuffer(value)]
+        : [fullKey, asBuffer(value), 'PX', ttlMs],
+      'utf8',
+    );
     return (this.#cluster ? sent.then(undefined, this.#follow) : sent) as Promise<void>;
   }
 
   delete(fullKey: string): Promise<boolean> {
-    return this.#client.unlink(fullKey).then(isPositive, this.#followCount);
+    return this.#send<number>('unlink', [fullKey], 'utf8').then(isPositive, this.#followCount);
   }
 
   exists(fullKey: string): Promise<boolean> {
-    return this.#client.exists(fullKey).then(isPositive, this.#followCount);
+    return this.#send<number>('exists', [fullKey], 'utf8').then(isPositive, this.#followCount);
   }
 
   async setIfAbsent(fullKey: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
     let reply: unknown;
     try {
-      reply =
+      reply = await this.#send(
+        'set',
         ttlMs === Number.POSITIVE_INFINITY
-          ? await this.#client.set(fullKey, asBuffer(value), 'NX')
-          : await this.#client.set(fullKey, asBuffer(value), 'PX', ttlMs, 'NX');
+          ? [fullKey, asBuffer(value), 'NX']
+          : [fullKey, asBuffer(value), 'PX', ttlMs, 'NX'],
+        'utf8',
+      );
     } catch (error) {
       reply = await this.#follow(error);
     }
@@ -168,10 +179,13 @@ export class RedisStore implements CacheStore {
     // (PX); Infinity removes it (no PX), as set() does — the new value's own TTL.
     let reply: Buffer | null;
     try {
-      reply =
+      reply = await this.#send<Buffer | null>(
+        'set',
         ttlMs === Number.POSITIVE_INFINITY
-          ? await this.#client.setBuffer(fullKey, asBuffer(value), 'GET')
-          : await this.#client.setBuffer(fullKey, asBuffer(value), 'PX', ttlMs, 'GET');
+          ? [fullKey, asBuffer(value), 'GET']
+          : [fullKey, asBuffer(value), 'PX', ttlMs, 'GET'],
+        null,
+      );
     } catch (error) {
       reply = (await this.#followBuffer(error)) as Buffer | null;
     }
@@ -186,7 +200,9 @@ export class RedisStore implements CacheStore {
   ): Promise<number> {
     const ttl = newKeyTtlMs === Number.POSITIVE_INFINITY ? '' : String(newKeyTtlMs);
     try {
-      return Number(await runScript(this.#client, INCREMENT, fullKey, [String(delta), ttl]));
+      return Number(
+        await runScript(this.#send, this.#client, INCREMENT, fullKey, [String(delta), ttl]),
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : '';
       // Redis may decorate a script's error reply (e.g. an `ERR` prefix, script name): match inside it.
@@ -208,14 +224,14 @@ export class RedisStore implements CacheStore {
   async getMany(
     fullKeys: readonly string[],
   ): Promise<ReadonlyArray<Uint8Array | null | undefined>> {
-    if (!this.#cluster) return this.#client.mgetBuffer(...fullKeys);
+    if (!this.#cluster) return this.#send('mget', fullKeys as string[], null);
     const values: Array<Uint8Array | undefined> = new Array(fullKeys.length);
     await Promise.all(
       [...groupBySlot(fullKeys).values()].map(async (indexes) => {
         const slotKeys = indexes.map((i) => fullKeys[i] as string);
         let found: Array<Buffer | null>;
         try {
-          found = await this.#client.mgetBuffer(...slotKeys);
+          found = await this.#send('mget', slotKeys, null);
         } catch (error) {
           found = (await this.#followBuffer(error)) as Array<Buffer | null>;
         }
@@ -227,36 +243,25 @@ export class RedisStore implements CacheStore {
   }
 
   async setMany(entries: readonly Pair[], ttlMs: number): Promise<void> {
-    const groups = this.#cluster
-      ? this.#groupByNode(entries.map(([k]) => k))
-      : [entries.map((_, i) => i)];
-    await Promise.all(
-      groups.map(async (indexes) => {
-        const pipeline = this.#client.pipeline();
-        for (const i of indexes) {
-          const [key, value] = entries[i] as Pair;
-          if (ttlMs === Number.POSITIVE_INFINITY) pipeline.set(key, asBuffer(value));
-          else pipeline.set(key, asBuffer(value), 'PX', ttlMs);
-        }
-        const results = (await pipeline.exec()) ?? [];
-        // Cluster: the pipeline follows a redirection only when every SET got the same one;
-        // the others are re-sent one by one (a non-redirection error is rethrown).
-        if (results.some(([error]) => error !== null)) {
-          await Promise.all(
-            results.map(([error]) => (error === null ? null : this.#follow(error))),
-          );
-        }
-      }),
-    );
+    // One SET per entry, all issued in this tick: the Dispatcher writes them out together (one
+    // writev), without a Pipeline; in a Cluster each goes to its slot's master.
+    const sets = new Array<Promise<unknown>>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const [key, value] = entries[i] as Pair;
+      sets[i] = this.set(key, value, ttlMs);
+    }
+    await Promise.all(sets);
   }
 
   async deleteMany(fullKeys: readonly string[]): Promise<number> {
-    if (!this.#cluster) return this.#client.unlink(...fullKeys);
+    if (!this.#cluster) return this.#send('unlink', fullKeys as string[], 'utf8');
     const counts = await Promise.all(
       [...groupBySlot(fullKeys).values()].map((indexes) =>
-        this.#client
-          .unlink(...indexes.map((i) => fullKeys[i] as string))
-          .then(undefined, this.#follow as (error: unknown) => Promise<number>),
+        this.#send<number>(
+          'unlink',
+          indexes.map((i) => fullKeys[i] as string),
+          'utf8',
+        ).then(undefined, this.#follow as (error: unknown) => Promise<number>),
       ),
     );
     return counts.reduce((a, b) => a + b, 0);
@@ -267,45 +272,50 @@ export class RedisStore implements CacheStore {
     const prefixBytes = Buffer.byteLength(fullPrefix);
     const keep = (key: Buffer): boolean => key[prefixBytes] === 0;
     await Promise.all(
-      dataNodes(this.#client).map((node) => clearNode(node, fullPrefix, keep, this.#cluster)),
+      this.#senders().map((send) => clearNode(send, fullPrefix, keep, this.#cluster)),
     );
   }
 
   async lock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
     try {
-      return (await this.#client.set(lockKey, token, 'PX', ttlMs, 'NX')) !== null;
+      return (await this.#send('set', [lockKey, token, 'PX', ttlMs, 'NX'], 'utf8')) !== null;
     } catch (error) {
       return (await this.#follow(error)) !== null;
     }
   }
 
   async unlock(lockKey: string, token: string): Promise<boolean> {
-    return Number(await runScript(this.#client, UNLOCK, lockKey, [token])) === 1;
+    return Number(await runScript(this.#send, this.#client, UNLOCK, lockKey, [token])) === 1;
   }
 
   async extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
-    return Number(await runScript(this.#client, EXTEND_LOCK, lockKey, [token, ttlMs])) === 1;
+    return (
+      Number(await runScript(this.#send, this.#client, EXTEND_LOCK, lockKey, [token, ttlMs])) === 1
+    );
   }
 
   async stats(): Promise<BackendStats> {
-    const nodes = dataNodes(this.#client);
-    const infos = await Promise.all(nodes.map((node) => node.info()));
+    const nodes = this.#senders();
+    const infos = await Promise.all(nodes.map((send) => send<string>('info', [], 'utf8')));
     const backend = mergeInfo(infos);
     // Counting a namespace's keys would need a full SCAN: only a cache that owns the whole database gets a count.
     let itemCount: number | undefined;
     if (this.config.namespace === undefined) {
-      const sizes = await Promise.all(nodes.map((node) => node.dbsize()));
+      const sizes = await Promise.all(nodes.map((send) => send<number>('dbsize', [], 'utf8')));
       itemCount = sizes.reduce((a, b) => a + b, 0);
     }
     return { itemCount, backend };
   }
 
   async ping(): Promise<void> {
-    await this.#client.ping();
+    await this.#send('ping', [], 'utf8');
   }
 
   async close(): Promise<void> {
     const client = this.#client;
+    this.#conn.watch?.close();
+    // Commands held during a failover never went out: they fail as on a closed connection.
+    this.#conn.dispatcher.rejectHeld(new Error('Connection is closed.'));
     if (this.#conn.owned) {
       if (client.status === 'ready') {
         // QUIT lets in-flight commands finish; a server that stopped answering gets cut off.
@@ -323,18 +333,12 @@ export class RedisStore implements CacheStore {
     client.off('error', this.#onError);
     client.off('node error', this.#onError);
     client.off('ready', this.#onReady);
+    this.#conn.dispatcher.stop();
   }
 
-  #groupByNode(keys: readonly string[]): number[][] {
-    const slots = (this.#client as Cluster).slots;
-    const groups = new Map<string, number[]>();
-    for (const [slot, indexes] of groupBySlot(keys)) {
-      const owner = slots[slot]?.[0] ?? `slot:${slot}`;
-      const group = groups.get(owner);
-      if (group === undefined) groups.set(owner, [...indexes]);
-      else group.push(...indexes);
-    }
-    return [...groups.values()];
+  /** A Send per server holding data: the connection, or every master of a Cluster. */
+  #senders(): Send[] {
+    return this.#cluster ? (this.#client as Cluster).nodes('master').map(nodeSender) : [this.#send];
   }
 }
 

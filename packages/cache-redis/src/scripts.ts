@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import type { Send } from './dispatch.js';
 import { followRedirect } from './redirect.js';
 
 /** A Lua script with its SHA1, run by {@link runScript}. */
@@ -62,6 +63,7 @@ const isNoScript = (error: unknown): boolean =>
  * ({@link followRedirect}); the node it lands on may answer NOSCRIPT.
  */
 export async function runScript(
+  send: Send,
   client: Redis | Cluster,
   lua: LuaScript,
   key: string,
@@ -69,7 +71,7 @@ export async function runScript(
 ): Promise<unknown> {
   let failure: unknown;
   try {
-    return await client.evalsha(lua.sha, 1, key, ...args);
+    return await send('evalsha', [lua.sha, 1, key, ...args], 'utf8');
   } catch (error) {
     failure = error;
   }
@@ -80,7 +82,7 @@ export async function runScript(
   }
   if (!isNoScript(failure)) throw failure;
   try {
-    return await client.eval(lua.lua, 1, key, ...args);
+    return await send('eval', [lua.lua, 1, key, ...args], 'utf8');
   } catch (error) {
     return followRedirect(client, error, 'utf8');
   }

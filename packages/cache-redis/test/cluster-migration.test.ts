@@ -48,6 +48,15 @@ describe('cluster topology change under load', () => {
     }
   }
 
+  /** The index of the master that holds `slot` according to CLUSTER SLOTS. */
+  async function ownerOf(slot: number): Promise<number> {
+    const ranges = (await (admins[0] as Redis).call('CLUSTER', 'SLOTS')) as Array<
+      [number, number, [string, number]]
+    >;
+    const range = ranges.find(([start, end]) => start <= slot && slot <= end);
+    return cluster.nodes.findIndex((node) => node.port === range?.[2][1]);
+  }
+
   it('MOVED/ASK storm: a slot moved back and forth while operations run; every operation succeeds, once', async () => {
     const keys = Array.from({ length: 200 }, (_, i) => `{moving}:${i}`);
     // Counters in the same slot: increments must neither fail nor apply twice while it moves.
@@ -132,6 +141,53 @@ describe('cluster topology change under load', () => {
     const after = await cache.getMany(keys);
     expect(after.size).toBe(keys.length);
   }, 60_000);
+
+  it('mid-migration, a read batched with a redirected command still gets the source node its answer', async () => {
+    // {split}:a stays on the source, {split}:b has moved to the importing node. Read together
+    // (one batch to the source), a answers there and b answers ASK.
+    const [a, b] = ['{split}:a', '{split}:b'];
+    await cache.setMany([
+      [a, bytes('A')],
+      [b, bytes('B')],
+    ]);
+    const slot = Number(await (admins[0] as Redis).call('CLUSTER', 'KEYSLOT', a));
+    const from = await ownerOf(slot);
+    const to = (from + 1) % admins.length;
+    const source = admins[from] as Redis;
+    const target = admins[to] as Redis;
+    await target.call(
+      'CLUSTER',
+      'SETSLOT',
+      slot,
+      'IMPORTING',
+      String(await source.call('CLUSTER', 'MYID')),
+    );
+    await source.call(
+      'CLUSTER',
+      'SETSLOT',
+      slot,
+      'MIGRATING',
+      String(await target.call('CLUSTER', 'MYID')),
+    );
+    const port = cluster.nodes[to]?.port as number;
+    await source.call('MIGRATE', '127.0.0.1', port, '', 0, 5_000, 'KEYS', b);
+    try {
+      for (let round = 0; round < 20; round++) {
+        const [valueA, valueB, existsA, existsB] = await Promise.all([
+          cache.get(a),
+          cache.get(b),
+          cache.exists(a),
+          cache.exists(b),
+        ]);
+        expect(valueA?.toString()).toBe('A');
+        expect(valueB?.toString()).toBe('B');
+        expect([existsA, existsB]).toEqual([true, true]);
+      }
+    } finally {
+      await moveSlot(slot, from, to);
+    }
+    expect((await cache.getMany([a, b])).size).toBe(2);
+  }, 30_000);
 
   it('a redirection loop (MIGRATING with no IMPORTING node) ends in CONNECTION; nothing runs', async () => {
     const key = '{looping}:a';

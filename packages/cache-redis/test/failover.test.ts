@@ -1,5 +1,6 @@
 import { CacheError } from '@pywatt/cache-core';
 import { sentinelMasterAddress, startRedisSentinel } from '@pywatt/test-servers/redis-sentinel';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedisCache } from '../src/index.js';
 import { bytes, OUTAGE_CODES, sleep } from './helpers.js';
@@ -58,4 +59,82 @@ describe('Sentinel failover', () => {
       await setup.stop();
     }
   }, 60_000);
+
+  it('SENTINEL FAILOVER during 20k writes: every acknowledged write is on the new master, and the client is there within 1 s of +switch-master', async () => {
+    const setup = await startRedisSentinel({ masterName: 'graceful' });
+    const sentinelPort = setup.sentinels[0]?.port as number;
+    const newPort = setup.replicas[0]?.port as number;
+    const events = new Redis(sentinelPort, '127.0.0.1');
+    const admin = new Redis(sentinelPort, '127.0.0.1');
+    const newMaster = new Redis(newPort, '127.0.0.1');
+    const cache = await createRedisCache({
+      sentinel: { sentinels: setup.sentinelAddresses, name: setup.masterName },
+      operationTimeoutMs: 5_000,
+    });
+    const client = cache.client as Redis;
+    let switchedAt: number | undefined;
+    let movedAt: number | undefined;
+    const watch = setInterval(() => {
+      if (
+        switchedAt !== undefined &&
+        movedAt === undefined &&
+        client.stream?.remotePort === newPort
+      )
+        movedAt = performance.now();
+    }, 2);
+    try {
+      events.on('message', (channel: string) => {
+        if (channel === '+switch-master') switchedAt ??= performance.now();
+      });
+      await events.subscribe('+switch-master');
+      const acknowledged: string[] = [];
+      let ackedAfterMove = 0;
+      const failures: CacheError[] = [];
+      let issued = 0;
+      const deadline = Date.now() + 40_000;
+      const writer = async (): Promise<void> => {
+        while (
+          (issued < 20_000 || movedAt === undefined || ackedAfterMove < 1_000) &&
+          Date.now() < deadline
+        ) {
+          const key = `g:${issued++}`;
+          try {
+            await cache.set(key, bytes(key), { ttlMs: 600_000 });
+            acknowledged.push(key);
+            if (movedAt !== undefined) ackedAfterMove++;
+          } catch (error) {
+            if (!CacheError.is(error)) throw error;
+            failures.push(error);
+          }
+        }
+      };
+      const writers = Array.from({ length: 20 }, writer);
+      while (acknowledged.length < 2_000) await sleep(5);
+      expect(await admin.call('SENTINEL', 'FAILOVER', setup.masterName)).toBe('OK');
+      await Promise.all(writers);
+
+      expect(acknowledged.length).toBeGreaterThanOrEqual(20_000);
+      for (const failure of failures)
+        expect(OUTAGE_CODES.has(failure.code), failure.message).toBe(true);
+      const lost: string[] = [];
+      for (let i = 0; i < acknowledged.length; i += 1_000) {
+        const keys = acknowledged.slice(i, i + 1_000);
+        const values = await newMaster.mget(...keys);
+        keys.forEach((key, j) => {
+          if (values[j] !== key) lost.push(key);
+        });
+      }
+      expect(lost.length, `acknowledged writes missing on the new master, e.g. ${lost[0]}`).toBe(0);
+      expect(switchedAt, 'sentinel announced +switch-master').toBeDefined();
+      expect(movedAt, 'the client reached the new master').toBeDefined();
+      expect((movedAt as number) - (switchedAt as number)).toBeLessThan(1_000);
+    } finally {
+      clearInterval(watch);
+      await cache.close();
+      events.disconnect();
+      admin.disconnect();
+      newMaster.disconnect();
+      await setup.stop();
+    }
+  }, 90_000);
 });

@@ -112,6 +112,38 @@ describe('server faults', () => {
     expect((await cache.get('counter'))?.toString()).toBe('1');
     expect(await cache.increment('counter')).toBe(2);
   });
+  it('SIGSTOP: commands issued on two consecutive ticks all reject with TIMEOUT within operationTimeoutMs + two sweep periods', async () => {
+    server = await startRedis();
+    const timeoutMs = 1_000;
+    // README: a command rejects between operationTimeoutMs and operationTimeoutMs + two sweep
+    // periods (a period is a tenth of the timeout, at most 100 ms) after it was issued.
+    const boundMs = timeoutMs + 2 * 100;
+    // Timers on a loaded 2-core machine fire late; the old behaviour took twice the timeout.
+    const lateTimersMs = 400;
+    cache = await createRedisCache({ url: server.url, operationTimeoutMs: timeoutMs });
+    const c = cache;
+    await c.set('k', bytes('v'));
+    server.pause();
+    const issue = (): Array<Promise<{ error: CacheError; elapsedMs: number }>> => {
+      const issuedAt = performance.now();
+      return Array.from({ length: 20 }, (_, i) =>
+        caught(i % 2 === 0 ? c.get('k') : c.set(`t${i}`, bytes('x'))).then((error) => ({
+          error,
+          elapsedMs: performance.now() - issuedAt,
+        })),
+      );
+    };
+    const first = issue();
+    // The next tick: the first batch is on the wire to the frozen server.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = issue();
+    for (const { error, elapsedMs } of await Promise.all([...first, ...second])) {
+      expect(error.code).toBe('TIMEOUT');
+      expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 5);
+      expect(elapsedMs).toBeLessThan(boundMs + lateTimersMs);
+    }
+  });
+
   it('SIGSTOP with operations sent in waves over many sweep periods: each rejects exactly once with TIMEOUT, and late replies change nothing', async () => {
     server = await startRedis();
     cache = await createRedisCache({ url: server.url, operationTimeoutMs: 200 });

@@ -19,12 +19,16 @@ export interface MemcachedOptions {
   sasl?: { username: string; password: string };
   /** More command-line arguments, appended as given. */
   args?: string[];
+  /** A loopback address to listen on instead of 127.0.0.1 (e.g. 127.0.0.2). */
+  host?: string;
+  /** A fixed port (which the caller checked is free) instead of a free one. */
+  port?: number;
 }
 
 /** True once something accepts a TCP connection on the port (a SASL server answers no ASCII). */
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = createConnection({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -53,9 +57,10 @@ function writeSaslConfig(dir: string, username: string, password: string): void 
  */
 export async function startMemcached(options: MemcachedOptions = {}): Promise<ServerHandle> {
   const memcached = requireBinary('memcached', 'memcached');
-  const port = await freePort();
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort());
   const dir = makeTempDir('memcached');
-  const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-u', 'root'];
+  const args = ['-l', host, '-p', String(port), '-U', '0', '-u', 'root'];
   args.push('-P', join(dir.path, 'memcached.pid'));
   if (options.maxItemBytes !== undefined) {
     // -I takes k/m suffixes or bytes; memcached wants at least 1 KiB.
@@ -79,8 +84,11 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Se
       binary,
       args,
       port,
+      host,
       isReady: async () =>
-        sasl ? accepts(port) : (await probe(port, 'version\r\n'))?.startsWith('VERSION') === true,
+        sasl
+          ? accepts(port, host)
+          : (await probe(port, 'version\r\n', 500, host))?.startsWith('VERSION') === true,
     });
   } catch (error) {
     dir.remove();

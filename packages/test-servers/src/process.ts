@@ -4,7 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-/** A server process the tests started, on 127.0.0.1. */
+/** A server process the tests started, on 127.0.0.1 (or the loopback address it was given). */
 export interface ServerHandle {
   readonly host: string;
   readonly port: number;
@@ -74,18 +74,24 @@ export async function freePort(alsoFreeAtOffset?: number): Promise<number> {
   throw new Error('could not find a free loopback port');
 }
 
-function isPortFree(port: number): Promise<boolean> {
+/** True when nothing listens on `host:port` (a bind there succeeds). */
+export function isPortFree(port: number, host = HOST): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, HOST, () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 
 /** Sends `request` and resolves with the first bytes answered, or undefined if nothing listens. */
-export function probe(port: number, request: string, timeoutMs = 500): Promise<string | undefined> {
+export function probe(
+  port: number,
+  request: string,
+  timeoutMs = 500,
+  host = HOST,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
+    const socket = createConnection({ host, port });
     let answer = '';
     const done = (value: string | undefined) => {
       socket.destroy();
@@ -129,6 +135,8 @@ export interface ManagedServerSpec {
   binary: string;
   args: string[];
   port: number;
+  /** The loopback address it listens on; default 127.0.0.1. */
+  host?: string;
   cwd?: string;
   /** Environment of the server process (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -169,7 +177,7 @@ export async function startManagedServer(spec: ManagedServerSpec): Promise<Serve
             throw new Error(`${spec.name} exited at start on port ${spec.port}:\n${output}`);
           return spec.isReady();
         },
-        `${spec.name} to answer on ${HOST}:${spec.port}`,
+        `${spec.name} to answer on ${spec.host ?? HOST}:${spec.port}`,
         spec.readyTimeoutMs ?? 10_000,
       );
     } catch (error) {
@@ -185,12 +193,12 @@ export async function startManagedServer(spec: ManagedServerSpec): Promise<Serve
     proc.kill('SIGCONT');
     proc.kill(signal);
     await exited;
-    await waitFor(() => isPortFree(spec.port), `port ${spec.port} to close`, 10_000);
+    await waitFor(() => isPortFree(spec.port, spec.host), `port ${spec.port} to close`, 10_000);
   };
 
   await launch();
   return {
-    host: HOST,
+    host: spec.host ?? HOST,
     port: spec.port,
     get pid() {
       return child?.pid ?? -1;

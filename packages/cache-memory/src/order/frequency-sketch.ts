@@ -54,6 +54,7 @@ export class FrequencySketch {
   #table: Uint8Array;
   #mask: number;
   #recorded = 0;
+  #halvings = 0;
   readonly #fixedSample: number | undefined;
   #sampleSize: number;
 
@@ -69,6 +70,11 @@ export class FrequencySketch {
   /** Counters per row. */
   get width(): number {
     return this.#mask + 1;
+  }
+
+  /** How many times every count was halved so far. */
+  get halvings(): number {
+    return this.#halvings;
   }
 
   /** Recorded uses after which every count is halved. */
@@ -87,12 +93,16 @@ export class FrequencySketch {
 
   /** Counts one use of `key` (halving every count first when the sample is complete). */
   record(key: string): void {
-    if (this.#recorded >= this.#sampleSize) this.#halve();
+    this.recordHash(hashKey(key));
+  }
+
+  /** {@link record} for a key whose {@link hashKey} the caller already has. */
+  recordHash(h: number): void {
+    if (this.#recorded >= this.#sampleSize) this.halve();
     this.#recorded++;
     const table = this.#table;
     const mask = this.#mask;
     const width = mask + 1;
-    const h = hashKey(key);
     const s = step(h);
     const i0 = h & mask;
     const i1 = width + ((h + s) & mask);
@@ -112,10 +122,14 @@ export class FrequencySketch {
 
   /** How many uses of `key` the sketch remembers (never fewer than were recorded since the last halving, capped). */
   estimate(key: string): number {
+    return this.estimateHash(hashKey(key));
+  }
+
+  /** {@link estimate} for a key whose {@link hashKey} the caller already has. */
+  estimateHash(h: number): number {
     const table = this.#table;
     const mask = this.#mask;
     const width = mask + 1;
-    const h = hashKey(key);
     const s = step(h);
     return Math.min(
       table[h & mask] as number,
@@ -143,7 +157,8 @@ export class FrequencySketch {
     this.#sampleSize = this.#fixedSample ?? SKETCH_SAMPLE_FACTOR * wider;
   }
 
-  #halve(): void {
+  /** Halves every count (rounding down) and starts a new sample; O(width). */
+  halve(): void {
     // Four counters at a time: shift right, then clear the bit each byte took from its neighbour.
     const words = new Uint32Array(
       this.#table.buffer,
@@ -152,6 +167,7 @@ export class FrequencySketch {
     );
     for (let i = 0; i < words.length; i++) words[i] = ((words[i] as number) >>> 1) & 0x7f7f7f7f;
     this.#recorded = 0;
+    this.#halvings++;
   }
 }
 

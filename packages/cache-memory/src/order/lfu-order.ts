@@ -1,5 +1,6 @@
 import type { EvictionOrder } from './eviction-order.js';
 import { FrequencySketch, initialSketchWidth, SKETCH_WIDTH_PER_ENTRY } from './frequency-sketch.js';
+import { HotKeyTracker } from './hot-keys.js';
 import { Links, NO_SLOT, SlotList } from './slot-list.js';
 
 /** The entries whose use count is exactly `count`, most recent at the front. */
@@ -20,6 +21,8 @@ export interface LfuHistoryOptions {
   maxItems?: number | undefined;
   /** Overrides the sketch's halving period (tests). */
   sampleSize?: number | undefined;
+  /** Follow this many hottest keys (0 or absent: off); needs `enabled`. */
+  hotKeys?: number | undefined;
 }
 
 /**
@@ -41,6 +44,7 @@ export class LfuOrder implements EvictionOrder {
   #bucketOf: Array<FrequencyBucket | undefined> = [];
   #lowest: FrequencyBucket | null = null;
   readonly #history: FrequencySketch | null;
+  readonly #hot: HotKeyTracker | null;
   #held = 0;
 
   constructor(capacity: number, history: LfuHistoryOptions = { enabled: false }) {
@@ -51,6 +55,21 @@ export class LfuOrder implements EvictionOrder {
           history.sampleSize,
         )
       : null;
+    const sketch = this.#history;
+    this.#hot =
+      sketch !== null && (history.hotKeys ?? 0) > 0
+        ? new HotKeyTracker(history.hotKeys as number, {
+            estimateOf: (key) => sketch.estimate(key),
+            get halvings() {
+              return sketch.halvings;
+            },
+          })
+        : null;
+  }
+
+  /** The hot-key tracker, or null unless `hotKeys` was asked for. */
+  get hotKeys(): HotKeyTracker | null {
+    return this.#hot;
   }
 
   /** The frequency history, or null without one. */
@@ -70,6 +89,7 @@ export class LfuOrder implements EvictionOrder {
       if (this.#held * SKETCH_WIDTH_PER_ENTRY > history.width) history.grow();
       history.record(key);
       count = history.estimate(key);
+      this.#hot?.offer(key, count);
     }
     // The bucket of `count`, or the place to create it: at most 14 steps (count ≤ 15).
     let lower: FrequencyBucket | null = null;
@@ -92,7 +112,11 @@ export class LfuOrder implements EvictionOrder {
   }
 
   touch(slot: number, key: string): void {
-    this.#history?.record(key);
+    const history = this.#history;
+    if (history !== null) {
+      history.record(key);
+      this.#hot?.offer(key, history.estimate(key));
+    }
     const from = this.#bucketOf[slot] as FrequencyBucket;
     let to = from.higher;
     if (to === null || to.count !== from.count + 1) {
