@@ -40,6 +40,8 @@ export class MemoryTier implements BusListener {
   readonly #settings: MemoryTierSettings;
   // Only keys with an operation in flight have a slot; the map stays as small as the concurrency.
   readonly #pending = new Map<string, PendingSlot>();
+  // Expiry (performance.now() ms) of keys this process wrote with a finite TTL, oldest first.
+  readonly #expiries = new Map<string, number>();
   #epoch = 0;
   #busUp: boolean;
   #staleUntilMs = 0;
@@ -91,37 +93,59 @@ export class MemoryTier implements BusListener {
     return this.beginRead(key);
   }
 
-  /**
-   * Ends a read: stores `value` (a private copy) in L1 when `ticket` is still
-   * valid and the bus is up. `ttlMs`, when known, caps the L1 lifetime.
-   */
-  endRead(
-    ticket: FillTicket,
-    value: Uint8Array | undefined,
-    startMs: number,
-    ttlMs?: number,
-  ): void {
+  /** Ends a read: stores `value` (a private copy) in L1 when `ticket` is still valid and the bus is up. */
+  endRead(ticket: FillTicket, value: Uint8Array | undefined, startMs: number): void {
     if (value !== undefined && this.#canFill(ticket)) {
-      const lifeMs =
-        ttlMs === undefined ? this.#settings.ttlMs : Math.min(ttlMs, this.#settings.ttlMs);
-      this.#l1.set(ticket.key, value, startMs + lifeMs);
+      this.#l1.set(ticket.key, value, this.#fillDeadline(ticket.key, startMs));
     }
     this.#release(ticket);
   }
 
   /**
-   * Ends a write: stores the written value (or nothing, for atomics whose result
-   * L1 cannot know) and voids reads that began while it ran, whose answer may
-   * predate it.
+   * Ends a write: stores the written value (none for deletes and atomics, whose
+   * stored value L1 cannot know), notes the expiry the write gave the key
+   * (`ttlMs`, when it set one), and voids reads that began while it ran, whose
+   * answer may predate it.
    */
   endWrite(
     ticket: FillTicket,
     value: Uint8Array | undefined,
     startMs: number,
-    ttlMs: number,
+    ttlMs: number | undefined,
   ): void {
-    this.endRead(ticket, value, startMs, ttlMs);
+    if (ttlMs !== undefined) this.#noteExpiry(ticket.key, startMs + ttlMs);
+    this.endRead(ticket, value, startMs);
     this.#bump(ticket.key);
+  }
+
+  /**
+   * When an L1 entry filled at `startMs` dies: after `l1.ttlMs`, or sooner when
+   * this process wrote the key with a shorter TTL that has not run out. L2 cannot
+   * say how long a value it returns has left; remembering our own writes' expiry
+   * keeps L1 from outliving them even after an invalidation (the tracking bus
+   * echoes our own writes) dropped the entry that carried it.
+   */
+  #fillDeadline(key: string, startMs: number): number {
+    const deadlineMs = startMs + this.#settings.ttlMs;
+    const expiryMs = this.#expiries.get(key);
+    if (expiryMs === undefined) return deadlineMs;
+    // Our write has expired, so whatever L2 holds now was written by someone else.
+    if (expiryMs <= performance.now()) {
+      this.#expiries.delete(key);
+      return deadlineMs;
+    }
+    return Math.min(deadlineMs, expiryMs);
+  }
+
+  #noteExpiry(key: string, expiryMs: number): void {
+    this.#expiries.delete(key);
+    if (expiryMs === Number.POSITIVE_INFINITY) return;
+    this.#expiries.set(key, expiryMs);
+    if (this.#expiries.size > this.#settings.maxItems) {
+      // Forgetting an expiry only ever costs the bound above, never a wrong answer.
+      const oldest = this.#expiries.keys().next().value;
+      if (oldest !== undefined) this.#expiries.delete(oldest);
+    }
   }
 
   /** Ends an operation that failed: nothing is stored. */

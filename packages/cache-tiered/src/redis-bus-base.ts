@@ -120,7 +120,10 @@ export abstract class RedisBus implements InvalidationBus {
       connectTimeout: this.#connectTimeoutMs,
       retryStrategy: (times: number) => Math.min(20 * 2 ** Math.min(times, 6), 1000),
     };
-    const subscriber = new Redis(this.#url, { ...common, autoResubscribe: false });
+    // RESP2 on the subscriber: under RESP3 Redis sends tracking invalidations as
+    // 'invalidate' push frames, which ioredis drops; under RESP2 they arrive as
+    // messages on __redis__:invalidate like any other channel.
+    const subscriber = new Redis(this.#url, { ...common, autoResubscribe: false, protocol: 2 });
     const commands = new Redis(this.#url, common);
     this.#subscriber = subscriber;
     this.#commands = commands;

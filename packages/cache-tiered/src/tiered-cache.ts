@@ -25,6 +25,13 @@ const NOTHING_WRITTEN: ReadonlySet<string> = new Set([
   'OUT_OF_RANGE',
 ]);
 
+/** What a write did, as far as L1 can know. */
+interface WriteEffect<T> {
+  readonly values?: readonly Uint8Array[];
+  readonly options?: SetOptions | undefined;
+  readonly setsTtl?: (result: T) => boolean;
+}
+
 /** A private copy, as a Buffer like the one L2 hands out. */
 const copy = (value: Uint8Array): Buffer => Buffer.from(value);
 
@@ -81,7 +88,11 @@ export class TieredCache implements CacheService {
   }
 
   async set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
-    await this.#write('set', [key], () => this.#l2.set(key, value, options), [value], options);
+    await this.#write('set', [key], () => this.#l2.set(key, value, options), {
+      values: [value],
+      options,
+      setsTtl: () => true,
+    });
   }
 
   async delete(key: string): Promise<boolean> {
@@ -95,7 +106,10 @@ export class TieredCache implements CacheService {
   }
 
   async setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
-    return this.#write('setIfAbsent', [key], () => this.#l2.setIfAbsent(key, value, options));
+    return this.#write('setIfAbsent', [key], () => this.#l2.setIfAbsent(key, value, options), {
+      options,
+      setsTtl: (stored) => stored,
+    });
   }
 
   async getAndSet(
@@ -103,7 +117,10 @@ export class TieredCache implements CacheService {
     value: Uint8Array,
     options?: SetOptions,
   ): Promise<Uint8Array | undefined> {
-    return this.#write('getAndSet', [key], () => this.#l2.getAndSet(key, value, options));
+    return this.#write('getAndSet', [key], () => this.#l2.getAndSet(key, value, options), {
+      options,
+      setsTtl: () => true,
+    });
   }
 
   async increment(key: string, delta?: number, options?: SetOptions): Promise<number> {
@@ -148,8 +165,7 @@ export class TieredCache implements CacheService {
       'setMany',
       pairs.map(([key]) => key),
       () => this.#l2.setMany(pairs, options),
-      pairs.map(([, value]) => value),
-      options,
+      { values: pairs.map(([, value]) => value), options, setsTtl: () => true },
     );
   }
 
@@ -245,16 +261,16 @@ export class TieredCache implements CacheService {
 
   /**
    * Runs a write on L2 between dropping `keys` from L1 and telling the other
-   * processes. `written` gives the values L1 may keep, in the order of `keys`
-   * (set and setMany only: the atomic operations leave L1 to the next read, so
-   * that a racing peer's newer value is never shadowed here).
+   * processes. `effect.values`: what L1 may keep, in the order of `keys` (set and
+   * setMany only: the atomic operations leave L1 to the next read, so that a
+   * racing peer's newer value is never shadowed here). `effect.setsTtl`: whether
+   * the write gave the keys `effect.options`' TTL.
    */
   async #write<T>(
     operation: string,
     keys: readonly string[],
     run: () => Promise<T>,
-    written?: readonly Uint8Array[],
-    options?: SetOptions,
+    effect: WriteEffect<T> = {},
   ): Promise<T> {
     this.#guardOpen(operation);
     const startMs = performance.now();
@@ -268,9 +284,11 @@ export class TieredCache implements CacheService {
       if (!CacheError.is(error) || !NOTHING_WRITTEN.has(error.code)) await this.#tellKeys(keys);
       throw error;
     }
-    const ttlMs = options?.ttlMs ?? this.defaultTtlMs;
+    const ttlMs = effect.setsTtl?.(result)
+      ? (effect.options?.ttlMs ?? this.defaultTtlMs)
+      : undefined;
     tickets.forEach((ticket, i) => {
-      const value = written?.[i];
+      const value = effect.values?.[i];
       this.#tier.endWrite(ticket, value === undefined ? undefined : copy(value), startMs, ttlMs);
     });
     await this.#tellKeys(keys);

@@ -67,7 +67,12 @@ export async function tiered(
   l1: L1Options = {},
 ): Promise<{ cache: TieredCache; log: CallLog }> {
   const { cache: l2, log } = counted(await createRedisCache({ url, namespace }));
-  return { cache: await createTieredCache({ l2, namespace, l1, bus }), log };
+  try {
+    return { cache: await createTieredCache({ l2, namespace, l1, bus }), log };
+  } catch (error) {
+    await l2.close();
+    throw error;
+  }
 }
 
 /** L1 figures of a tiered cache. */
