@@ -1,19 +1,16 @@
 import type { CacheService } from '@pywatt/cache-core';
 import { createRedisCache } from '@pywatt/cache-redis';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import {
-  createRedisBus,
-  createRedisTrackingBus,
-  createTieredCache,
-} from '../src/index.js';
+import { createRedisBus, createRedisTrackingBus, createTieredCache } from '../src/index.js';
 import { type CutProxy, startCutProxy } from './support/cut-proxy.js';
 import {
   bytes,
+  closeAfterEach,
   counted,
   freshNamespace,
   heard,
   l1Figures,
+  rawClient,
   text,
   tiered,
   waitFor,
@@ -21,15 +18,7 @@ import {
 
 const url = () => inject('redisUrl');
 const port = () => Number(new URL(url()).port);
-let closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const close of closers.reverse()) await close();
-  closers = [];
-});
-const track = <T extends { close(): Promise<unknown> }>(thing: T): T => {
-  closers.push(() => thing.close());
-  return thing;
-};
+const track = closeAfterEach(afterEach);
 /** A plain Redis cache on the same namespace: writes that no bus hears of. */
 const rawWriter = async (namespace: string) =>
   track(await createRedisCache({ url: url(), namespace }));
@@ -206,8 +195,7 @@ describe('a read racing an invalidation', () => {
 describe('subscribe before serving', () => {
   it('the pub/sub subscription is confirmed when createTieredCache resolves', async () => {
     const channel = `sub-${freshNamespace()}`;
-    const admin = new Redis(url());
-    closers.push(async () => admin.disconnect());
+    const admin = track(rawClient(url()));
     for (let i = 1; i <= 3; i++) {
       const { cache } = await tiered(
         url(),
@@ -268,8 +256,7 @@ describe('clears and namespaces', () => {
       (await tiered(url(), namespace, createRedisBus({ url: url(), channel }), { ttlMs: 600_000 }))
         .cache,
     );
-    const publisher = new Redis(url());
-    closers.push(async () => publisher.disconnect());
+    const publisher = track(rawClient(url()));
     await b.set('k', bytes('v'));
     const send = async (seq: number) => {
       await publisher.publish(channel, JSON.stringify(['someone', seq, 'k', 'elsewhere:x']));
@@ -292,8 +279,7 @@ describe('TTL', () => {
       (await tiered(url(), namespace, createRedisBus({ url: url(), channel }), { ttlMs: 600_000 }))
         .cache,
     );
-    const publisher = new Redis(url());
-    closers.push(async () => publisher.disconnect());
+    const publisher = track(rawClient(url()));
     await a.set('k', bytes('v'), { ttlMs: 400 });
     // What the tracking bus does after every own write: an invalidation of the key.
     await publisher.publish(channel, JSON.stringify(['echo', 1, 'k', `${namespace}:k`]));

@@ -1,8 +1,9 @@
 import { createRedisCache } from '@pywatt/cache-redis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createRedisBus, createTieredCache, type TieredCache } from '../src/index.js';
+import { createRedisBus, createTieredCache } from '../src/index.js';
 import {
   bytes,
+  closeAfterEach,
   freshNamespace,
   heard,
   l1Figures,
@@ -12,17 +13,14 @@ import {
 } from './support/helpers.js';
 
 const url = () => inject('redisUrl');
-let opened: TieredCache[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((c) => c.close()));
-  opened = [];
-});
+const track = closeAfterEach(afterEach);
 /** Two tiered caches over one namespace, each with its own bus: two processes, in effect. */
 async function pair() {
   const namespace = freshNamespace();
   const a = await tiered(url(), namespace, createRedisBus({ url: url() }));
   const b = await tiered(url(), namespace, createRedisBus({ url: url() }));
-  opened.push(a.cache, b.cache);
+  track(a.cache);
+  track(b.cache);
   return { a, b };
 }
 
@@ -130,7 +128,8 @@ describe('writes', () => {
     const bus = createRedisBus({ url: url() });
     const a = await tiered(url(), namespace, bus);
     const b = await tiered(url(), namespace, bus);
-    opened.push(a.cache, b.cache);
+    track(a.cache);
+    track(b.cache);
     await a.cache.set('k', bytes('1'));
     expect(text(await b.cache.get('k'))).toBe('1');
     await a.cache.set('k', bytes('2'));
@@ -168,7 +167,7 @@ describe('options', () => {
   it('bound L1 by maxItems, dropping the least recently used', async () => {
     const namespace = freshNamespace();
     const { cache, log } = await tiered(url(), namespace, undefined, { maxItems: 2 });
-    opened.push(cache);
+    track(cache);
     await cache.set('a', bytes('a'));
     await cache.set('b', bytes('b'));
     await cache.get('a');

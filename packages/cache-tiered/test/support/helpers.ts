@@ -1,5 +1,6 @@
 import type { CacheService } from '@pywatt/cache-core';
 import { createRedisCache } from '@pywatt/cache-redis';
+import { Redis } from 'ioredis';
 import type { InvalidationBus } from '../../src/index.js';
 import { createTieredCache, type L1Options, type TieredCache } from '../../src/index.js';
 
@@ -85,4 +86,30 @@ export async function heard(cache: CacheService, count: number): Promise<void> {
   await waitFor(`${count} invalidations`, async () => {
     return ((await l1Figures(cache)).busInvalidations as number) >= count;
   });
+}
+
+/**
+ * Registers an afterEach that closes, newest first, everything passed to the
+ * returned `track` during the test.
+ */
+export function closeAfterEach(
+  afterEach: (body: () => Promise<void>) => void,
+): <T extends { close(): Promise<unknown> }>(thing: T) => T {
+  let open: Array<{ close(): Promise<unknown> }> = [];
+  afterEach(async () => {
+    const closing = open.reverse();
+    open = [];
+    for (const thing of closing) await thing.close();
+  });
+  return (thing) => {
+    open.push(thing);
+    return thing;
+  };
+}
+
+/** A raw ioredis client, as any other program on the server; `close()` disconnects it. */
+export function rawClient(url: string): Redis & { close(): Promise<void> } {
+  const client = new Redis(url) as Redis & { close(): Promise<void> };
+  client.close = async () => client.disconnect();
+  return client;
 }
