@@ -47,18 +47,12 @@ export class MemoryTier implements BusListener {
   #staleUntilMs = 0;
   #hits = 0;
   #invalidations = 0;
-  #onInvalidate: ((message: Invalidation) => void) | undefined;
 
   /** `busUp`: false when a bus will call `up()` once its subscription is confirmed. */
   constructor(settings: MemoryTierSettings, busUp: boolean) {
     this.#settings = settings;
     this.#busUp = busUp;
     this.#l1 = new L1Store({ maxItems: settings.maxItems, maxSizeBytes: settings.maxSizeBytes });
-  }
-
-  /** Called after every bus invalidation is applied (tests measure the lag with it). */
-  set onInvalidate(hook: ((message: Invalidation) => void) | undefined) {
-    this.#onInvalidate = hook;
   }
 
   /** The live L1 entry for `key`, or undefined when L1 must not answer; `countHit` false for `exists`. */
@@ -195,7 +189,6 @@ export class MemoryTier implements BusListener {
     } else {
       this.invalidateAll();
     }
-    this.#onInvalidate?.(message);
   }
 
   down(): void {
