@@ -28,6 +28,13 @@ export interface L1Options {
    * Default 0: L1 is emptied at once and reads go to L2 until the bus is back.
    */
   maxStaleMs?: number | undefined;
+  /**
+   * What `getJson` returns: `'copy'` (default) decodes the bytes on every call,
+   * so callers may mutate the result; `'frozen'` decodes once per L1 entry and
+   * hands every caller the same deep-frozen object (no parse on a hit). Decoded
+   * objects are held beside the bytes and not counted in `maxSizeBytes`.
+   */
+  decoded?: 'copy' | 'frozen' | undefined;
 }
 
 /** Options of {@link createTieredCache}. */
@@ -57,6 +64,7 @@ const l1Schema: ConfigSchema = {
   maxSizeBytes: rules.optional(rules.integer(1)),
   ttlMs: rules.optional(rules.durationMs()),
   maxStaleMs: rules.optional(rules.either(rules.integer(0, 0), rules.durationMs())),
+  decoded: rules.optional(rules.oneOf(['copy', 'frozen'])),
 };
 
 const schema: ConfigSchema = {
@@ -115,6 +123,7 @@ function resolveTieredOptions(options: unknown): {
       maxSizeBytes: l1.maxSizeBytes ?? DEFAULTS.maxSizeBytes,
       ttlMs: l1.ttlMs ?? DEFAULTS.ttlMs,
       maxStaleMs: l1.maxStaleMs ?? DEFAULTS.maxStaleMs,
+      decoded: l1.decoded ?? 'copy',
       fullPrefix: namespacePrefix(o.namespace),
     },
   };

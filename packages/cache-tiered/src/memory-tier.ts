@@ -11,6 +11,8 @@ export interface MemoryTierSettings {
   readonly maxStaleMs: number;
   /** The L2 namespace prefix (`'app:'`, or `''`), to map the bus's full keys to ours. */
   readonly fullPrefix: string;
+  /** What `getJson` hands out on a hit: a fresh decode (`'copy'`) or one shared frozen object. */
+  readonly decoded: 'copy' | 'frozen';
 }
 
 /**
@@ -208,6 +210,11 @@ export class MemoryTier implements BusListener {
     this.#epoch++;
     this.#staleUntilMs = 0;
     this.#busUp = true;
+  }
+
+  /** What `getJson` hands out on an L1 hit. */
+  get decoded(): 'copy' | 'frozen' {
+    return this.#settings.decoded;
   }
 
   /** True while invalidations are guaranteed to arrive. */

@@ -13,6 +13,7 @@ import {
   stringCodec,
 } from '@pywatt/cache-core';
 import type { BusMembership, Invalidation } from './bus.js';
+import { decodeFrozen, entryJson } from './frozen-json.js';
 import type { MemoryTier } from './memory-tier.js';
 
 // Failures that say the call never reached L2 with valid input: nothing changed, nothing to tell.
@@ -48,6 +49,7 @@ export class TieredCache implements CacheService {
   readonly #tier: MemoryTier;
   readonly #fullPrefix: string;
   readonly #busKind: string;
+  readonly #frozenJson: boolean;
   #membership: BusMembership | undefined;
   #closing: Promise<void> | undefined;
 
@@ -57,6 +59,7 @@ export class TieredCache implements CacheService {
     this.#tier = tier;
     this.#fullPrefix = fullPrefix;
     this.#busKind = busKind;
+    this.#frozenJson = tier.decoded === 'frozen';
     this.type = l2.type;
     this.defaultTtlMs = l2.defaultTtlMs;
   }
@@ -251,7 +254,25 @@ export class TieredCache implements CacheService {
     return this.set(key, encodeWith(stringCodec, value, 'setString', this.type), options);
   }
 
-  async getJson<T = unknown>(key: string): Promise<T | undefined> {
+  /**
+   * JSON convenience over `get`. With `l1: { decoded: 'frozen' }` the value is
+   * deep-frozen and an L1 hit hands out the object decoded by the first hit,
+   * without parsing again.
+   */
+  getJson<T = unknown>(key: string): Promise<T | undefined> {
+    if (!this.#frozenJson || this.#closing !== undefined) return this.#getJsonCopy<T>(key);
+    const entry = this.#tier.lookup(key);
+    try {
+      if (entry !== undefined) return Promise.resolve(entryJson(entry, this.type) as T);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#readThrough(key).then((bytes) =>
+      bytes === undefined ? undefined : (decodeFrozen(bytes, this.type) as T),
+    );
+  }
+
+  async #getJsonCopy<T>(key: string): Promise<T | undefined> {
     return decodeWith(jsonCodec, await this.get(key), 'getJson', this.type) as T | undefined;
   }
 
