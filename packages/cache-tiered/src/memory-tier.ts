@@ -91,7 +91,7 @@ export class MemoryTier implements BusListener {
 
   /** Ends a read: stores `value` (a private copy) in L1 when `ticket` is still valid and the bus is up. */
   endRead(ticket: FillTicket, value: Uint8Array | undefined, startMs: number): void {
-    if (value !== undefined && this.#canFill(ticket)) {
+    if (value !== undefined && this.isCurrent(ticket)) {
       this.#l1.set(ticket.key, value, this.#fillDeadline(ticket.key, startMs));
     }
     this.#release(ticket);
@@ -246,7 +246,8 @@ export class MemoryTier implements BusListener {
     if (slot !== undefined) slot.version++;
   }
 
-  #canFill(ticket: FillTicket): boolean {
+  /** True while nothing invalidated `ticket`'s key (or everything) since it began, and the bus is up. */
+  isCurrent(ticket: FillTicket): boolean {
     return this.#busUp && ticket.epoch === this.#epoch && ticket.slot.version === ticket.version;
   }
 

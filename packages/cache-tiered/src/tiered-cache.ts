@@ -15,6 +15,7 @@ import {
 import type { BusMembership, Invalidation } from './bus.js';
 import { decodeFrozen, entryJson } from './frozen-json.js';
 import type { MemoryTier } from './memory-tier.js';
+import { copy, SharedReads } from './shared-reads.js';
 
 // Failures that say the call never reached L2 with valid input: nothing changed, nothing to tell.
 const NOTHING_WRITTEN: ReadonlySet<string> = new Set([
@@ -33,9 +34,6 @@ interface WriteEffect<T> {
   readonly setsTtl?: (result: T) => boolean;
 }
 
-/** A private copy, as a Buffer like the one L2 hands out. */
-const copy = (value: Uint8Array): Buffer => Buffer.from(value);
-
 /**
  * A `CacheService` with an in-process tier (L1) in front of another one (L2).
  * Reads try L1, then L2, and fill L1; writes go to L2, then L1, then tell the
@@ -50,6 +48,7 @@ export class TieredCache implements CacheService {
   readonly #fullPrefix: string;
   readonly #busKind: string;
   readonly #frozenJson: boolean;
+  readonly #reads: SharedReads;
   #membership: BusMembership | undefined;
   #closing: Promise<void> | undefined;
 
@@ -60,6 +59,7 @@ export class TieredCache implements CacheService {
     this.#fullPrefix = fullPrefix;
     this.#busKind = busKind;
     this.#frozenJson = tier.decoded === 'frozen';
+    this.#reads = new SharedReads(tier);
     this.type = l2.type;
     this.defaultTtlMs = l2.defaultTtlMs;
   }
@@ -76,19 +76,11 @@ export class TieredCache implements CacheService {
     return this.#readThrough(key);
   }
 
-  async #readThrough(key: string): Promise<Uint8Array | undefined> {
-    const startMs = performance.now();
-    const ticket = this.#tier.beginRead(key);
-    let value: Uint8Array | undefined;
-    try {
-      value = await this.#l2.get(key);
-    } catch (error) {
-      this.#tier.abandon(ticket);
-      throw error;
-    }
-    this.#tier.endRead(ticket, value === undefined ? undefined : copy(value), startMs);
-    return value;
+  #readThrough(key: string): Promise<Uint8Array | undefined> {
+    return this.#reads.read(key, this.#fetch);
   }
+
+  readonly #fetch = (key: string): Promise<Uint8Array | undefined> => this.#l2.get(key);
 
   async set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
     await this.#write('set', [key], () => this.#l2.set(key, value, options), {

@@ -190,6 +190,30 @@ describe('a read racing an invalidation', () => {
     expect(text(await reading)).toBe('v1');
     expect(text(await b.get('k'))).toBe('v2');
   });
+  it('a miss shares a read in flight only if nothing invalidated the key since that read began', async () => {
+    const namespace = freshNamespace();
+    const gated = await gatedL2(namespace);
+    const b = track(
+      await createTieredCache({ l2: gated.l2, namespace, bus: createRedisBus({ url: url() }) }),
+    );
+    const a = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
+    await a.set('k', bytes('v1'));
+    await heard(b, 1);
+    const fetched = gated.hold();
+    const first = b.get('k');
+    await fetched;
+    const joiner = b.get('k');
+    expect(gated.log.count('get'), 'the second miss shares the first read').toBe(1);
+    await a.set('k', bytes('v2'));
+    await heard(b, 2);
+    const afterInvalidation = b.get('k');
+    expect(gated.log.count('get'), 'a miss after the invalidation reads again').toBe(2);
+    gated.release();
+    const [one, two, three] = await Promise.all([first, joiner, afterInvalidation]);
+    expect([text(one), text(two), text(three)]).toEqual(['v1', 'v1', 'v2']);
+    expect(one).not.toBe(two);
+    expect(text(await b.get('k'))).toBe('v2');
+  });
 });
 
 describe('subscribe before serving', () => {

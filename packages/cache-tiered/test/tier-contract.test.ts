@@ -39,6 +39,17 @@ describe('reads', () => {
     expect(stats.backend.l1Hits).toBe(1);
   });
 
+  it('concurrent misses of one key send one read to L2, and each caller gets its own copy', async () => {
+    const { a, b } = await pair();
+    await a.cache.set('k', bytes('v'));
+    await heard(b.cache, 1);
+    const values = await Promise.all(Array.from({ length: 50 }, () => b.cache.get('k')));
+    expect(b.log.count('get')).toBe(1);
+    expect(new Set(values).size).toBe(50);
+    values[0]![0] = 0;
+    expect(values.slice(1).every((v) => text(v) === 'v')).toBe(true);
+  });
+
   it('hand out copies: mutating a returned value changes nothing stored', async () => {
     const { a } = await pair();
     const value = bytes('abc');
