@@ -145,6 +145,19 @@ describe('a read racing an invalidation', () => {
     };
   }
 
+  /** B reads through a gated L2, A writes through its own bus; both have seen k = v1. */
+  async function racingPair() {
+    const namespace = freshNamespace();
+    const gated = await gatedL2(namespace);
+    const b = track(
+      await createTieredCache({ l2: gated.l2, namespace, bus: createRedisBus({ url: url() }) }),
+    );
+    const a = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
+    await a.set('k', bytes('v1'));
+    await heard(b, 1);
+    return { gated, a, b };
+  }
+
   for (const { race, act } of [
     {
       race: "another process's write",
@@ -153,14 +166,7 @@ describe('a read racing an invalidation', () => {
     { race: "another process's clear", act: async (other: CacheService) => other.clear() },
   ]) {
     it(`never fills L1 with the old value when ${race} lands meanwhile`, async () => {
-      const namespace = freshNamespace();
-      const gated = await gatedL2(namespace);
-      const b = track(
-        await createTieredCache({ l2: gated.l2, namespace, bus: createRedisBus({ url: url() }) }),
-      );
-      const a = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
-      await a.set('k', bytes('v1'));
-      await heard(b, 1);
+      const { gated, a, b } = await racingPair();
 
       const fetched = gated.hold();
       const reading = b.get('k');
@@ -191,14 +197,7 @@ describe('a read racing an invalidation', () => {
     expect(text(await b.get('k'))).toBe('v2');
   });
   it('a miss shares a read in flight only if nothing invalidated the key since that read began', async () => {
-    const namespace = freshNamespace();
-    const gated = await gatedL2(namespace);
-    const b = track(
-      await createTieredCache({ l2: gated.l2, namespace, bus: createRedisBus({ url: url() }) }),
-    );
-    const a = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
-    await a.set('k', bytes('v1'));
-    await heard(b, 1);
+    const { gated, a, b } = await racingPair();
     const fetched = gated.hold();
     const first = b.get('k');
     await fetched;
