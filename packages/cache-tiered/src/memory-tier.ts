@@ -83,9 +83,14 @@ export class MemoryTier implements BusListener {
     return { key, version: slot.version, epoch: this.#epoch, slot };
   }
 
-  /** Starts a write of `key`: drops it from L1 and voids every read or write of it in flight. */
+  /**
+   * Starts a write of `key`: voids every read or write of it in flight. L1 keeps
+   * answering the current value until the write ends: a read concurrent with a
+   * write may return either value, and hot keys then do not send every reader
+   * to L2 while the write is on its way.
+   */
   beginWrite(key: string): FillTicket {
-    this.invalidateKey(key);
+    this.#bump(key);
     return this.beginRead(key);
   }
 
@@ -98,10 +103,11 @@ export class MemoryTier implements BusListener {
   }
 
   /**
-   * Ends a write: stores the written value (none for deletes and atomics, whose
-   * stored value L1 cannot know), notes the expiry the write gave the key
-   * (`ttlMs`, when it set one), and voids reads that began while it ran, whose
-   * answer may predate it.
+   * Ends a write: replaces the L1 entry with the written value, or drops it
+   * (deletes and atomics, whose stored value L1 cannot know, or a write that a
+   * later write or an invalidation overtook: L2's final state is then unknown
+   * here). Notes the expiry the write gave the key (`ttlMs`, when it set one),
+   * and voids reads that began while it ran, whose answer may predate it.
    */
   endWrite(
     ticket: FillTicket,
@@ -110,8 +116,19 @@ export class MemoryTier implements BusListener {
     ttlMs: number | undefined,
   ): void {
     if (ttlMs !== undefined) this.#noteExpiry(ticket.key, startMs + ttlMs);
-    this.endRead(ticket, value, startMs);
+    if (value !== undefined && this.isCurrent(ticket)) {
+      this.#l1.set(ticket.key, value, this.#fillDeadline(ticket.key, startMs));
+    } else {
+      this.#l1.delete(ticket.key);
+    }
+    this.#release(ticket);
     this.#bump(ticket.key);
+  }
+
+  /** Ends a write that failed: it may still have landed, so the L1 entry goes. */
+  abandonWrite(ticket: FillTicket): void {
+    this.#release(ticket);
+    this.invalidateKey(ticket.key);
   }
 
   /**

@@ -292,7 +292,7 @@ export class TieredCache implements CacheService {
     try {
       result = await run();
     } catch (error) {
-      for (const ticket of tickets) this.#tier.abandon(ticket);
+      for (const ticket of tickets) this.#tier.abandonWrite(ticket);
       // A write that timed out may still have landed: the others must drop their copies.
       if (!CacheError.is(error) || !NOTHING_WRITTEN.has(error.code)) await this.#tellKeys(keys);
       throw error;
