@@ -1,4 +1,5 @@
 import { createRedisCache } from '@pywatt/cache-redis';
+import { freePort } from '@pywatt/test-servers/process';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createRedisBus, createTieredCache } from '../src/index.js';
 import {
@@ -170,6 +171,19 @@ describe('options', () => {
         ).rejects.toMatchObject({ code: 'CONFIGURATION' });
       }
       expect(() => createRedisBus({ url: 'http://x' })).toThrow(/redis:\/\//);
+    } finally {
+      await l2.close();
+    }
+  });
+
+  it('reject with CONNECTION when the bus cannot confirm its subscription in time', async () => {
+    const l2 = await createRedisCache({ url: url() });
+    try {
+      const nobody = `redis://127.0.0.1:${await freePort()}`;
+      const bus = createRedisBus({ url: nobody, connectTimeoutMs: 300 });
+      const error = await createTieredCache({ l2, bus }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CONNECTION', retryable: true });
+      expect(String((error as Error).message)).not.toContain(nobody);
     } finally {
       await l2.close();
     }
