@@ -44,8 +44,8 @@ function pointsFor(weight: number, totalWeight: number, servers: number): number
  * libmemcached's weighted ketama distribution (`MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED`:
  * pylibmc's `ketama_weighted`, PHP's `Memcached::OPT_LIBKETAMA_COMPATIBLE`)
  * does over the same servers: each server of weight 1 owns
- * {@link POINTS_PER_SERVER} points, four per MD5 digest of {@link pointName},
- * and a key (hashed with {@link hashKey}) belongs to the first point at or
+ * {@link POINTS_PER_SERVER} points, four per MD5 digest of `pointName`,
+ * and a key (hashed with `hashKey`) belongs to the first point at or
  * after its hash. Adding one server to n moves about 1/(n+1) of the keys,
  * all of them to the new server.
  */

@@ -1,7 +1,7 @@
 /** Most keys a hot-key tracker may follow (`hotKeys` config). */
 export const MAX_HOT_KEYS = 256;
 
-/** One of the hottest keys, as {@link HotKeyTracker.top} reports it. */
+/** One of the hottest keys, as `cache.hotKeys()` reports it. */
 export interface HotKey {
   /** The key as the store holds it (with the namespace; the cache strips it). */
   key: string;
