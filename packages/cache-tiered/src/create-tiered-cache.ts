@@ -1,11 +1,11 @@
+import { CacheError, type CacheService } from '@pywatt/cache-core';
 import {
-  CacheError,
-  type CacheService,
   type ConfigSchema,
+  checkFields,
   namespacePrefix,
   rules,
   validateNamespace,
-} from '@pywatt/cache-core';
+} from '@pywatt/cache-core/store';
 import type { InvalidationBus } from './bus.js';
 import { MemoryTier, type MemoryTierSettings } from './memory-tier.js';
 import { TieredCache } from './tiered-cache.js';
@@ -103,15 +103,9 @@ function resolveTieredOptions(options: unknown): {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     fail('must be an object such as { l2, l1: { maxItems: 10_000 }, bus }');
   }
-  const record = options as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!(key in schema))
-      fail(`unknown field '${key}'; accepted fields are l2, namespace, l1, bus`);
-  }
-  for (const [key, rule] of Object.entries(schema)) {
-    const problem = rule(record[key]);
-    if (problem !== undefined) fail(`field '${key}' ${problem}`);
-  }
+  // Own properties only (checkFields): 'constructor' or a JSON '__proto__' is an unknown field.
+  const problem = checkFields(options as Record<string, unknown>, schema);
+  if (problem !== undefined) fail(problem);
   const o = options as TieredCacheOptions;
   if (o.namespace !== undefined) validateNamespace(o.namespace);
   const l1 = o.l1 ?? {};

@@ -1,4 +1,5 @@
-import { type CacheType, decodeWith, jsonCodec } from '@pywatt/cache-core';
+import { type CacheType, jsonCodec } from '@pywatt/cache-core';
+import { decodeWith } from '@pywatt/cache-core/store';
 import type { L1Entry } from './l1-store.js';
 
 /**

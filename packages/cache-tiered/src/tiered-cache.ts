@@ -4,28 +4,21 @@ import {
   type CacheService,
   type CacheStats,
   type CacheType,
-  decodeWith,
-  encodeWith,
-  entriesToArray,
   jsonCodec,
-  keysToArray,
   type SetOptions,
   stringCodec,
 } from '@pywatt/cache-core';
+import {
+  decodeWith,
+  encodeWith,
+  entriesToArray,
+  isCallerError,
+  keysToArray,
+} from '@pywatt/cache-core/store';
 import type { BusMembership, Invalidation } from './bus.js';
 import { decodeFrozen, entryJson } from './frozen-json.js';
 import type { MemoryTier } from './memory-tier.js';
 import { copy, SharedReads } from './shared-reads.js';
-
-// Failures that say the call never reached L2 with valid input: nothing changed, nothing to tell.
-const NOTHING_WRITTEN: ReadonlySet<string> = new Set([
-  'CLOSED',
-  'INVALID_KEY',
-  'INVALID_ARGUMENT',
-  'VALUE_TOO_LARGE',
-  'NOT_NUMERIC',
-  'OUT_OF_RANGE',
-]);
 
 /** What a write did, as far as L1 can know. */
 interface WriteEffect<T> {
@@ -294,7 +287,8 @@ export class TieredCache implements CacheService {
     } catch (error) {
       for (const ticket of tickets) this.#tier.abandonWrite(ticket);
       // A write that timed out may still have landed: the others must drop their copies.
-      if (!CacheError.is(error) || !NOTHING_WRITTEN.has(error.code)) await this.#tellKeys(keys);
+      // A caller's error (core's one list) never reached L2 with valid input: nothing changed, nothing to tell.
+      if (!CacheError.is(error) || !isCallerError(error.code)) await this.#tellKeys(keys);
       throw error;
     }
     const ttlMs = effect.setsTtl?.(result)

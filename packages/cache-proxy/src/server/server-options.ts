@@ -94,7 +94,7 @@ const target = rules.either(
 /** Checks {@link CacheServerOptions}; throws CONFIGURATION naming the field. */
 export function validateServerOptions(options: CacheServerOptions): ServerSettings {
   if (typeof options !== 'object' || options === null) fail('must be an object');
-  const problem = checkFields(options as unknown as Record<string, unknown>, fields, 'option');
+  const problem = checkFields({ ...options }, fields, 'option');
   if (problem !== undefined) fail(problem);
   const targets = (
     Array.isArray(options.listen) ? options.listen : [options.listen]
