@@ -43,6 +43,7 @@ export interface ResolvedMemoryConfig {
   maxSizeBytes: number;
   sweepIntervalMs: number;
   copyValues: boolean;
+  traceKeys: boolean;
 }
 
 /** Validates `config` (CONFIGURATION naming the field on failure) and applies the defaults. */
@@ -57,5 +58,6 @@ export function resolveMemoryConfig(config: unknown): ResolvedMemoryConfig {
     maxSizeBytes: c.maxSizeBytes ?? Number.POSITIVE_INFINITY,
     sweepIntervalMs: c.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     copyValues: c.copyValues ?? true,
+    traceKeys: c.traceKeys === true,
   };
 }

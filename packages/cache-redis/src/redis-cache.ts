@@ -3,6 +3,7 @@ import {
   BaseCache,
   CacheError,
   CacheType,
+  cacheChannels,
   outOfRange,
   validateKey,
 } from '@pywatt/cache-core';
@@ -10,6 +11,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { clearNode, dataNodes } from './clear.js';
 import { type RedisCacheInput, validateRedisConfig } from './config.js';
 import { buildConnection, type Connection } from './connect.js';
+import { watchConnection } from './connection-events.js';
 import { mergeInfo } from './info.js';
 import { mapRedisError } from './map-error.js';
 import { followRedirect } from './redirect.js';
@@ -45,6 +47,7 @@ export class RedisCache extends BaseCache {
   readonly #prefixBytes: number;
   readonly #secrets: string[];
   #lastConnectionError: Error | undefined;
+  readonly #unwatch: () => void;
   readonly #onError = (error: Error): void => {
     this.#lastConnectionError = error;
   };
@@ -66,6 +69,8 @@ export class RedisCache extends BaseCache {
     this.#client.on('error', this.#onError);
     this.#client.on('node error', this.#onError);
     this.#client.on('ready', this.#onReady);
+    const source = { ...this.eventSource(), endpoint: this.#conn.endpoint };
+    this.#unwatch = watchConnection(this.#client, this.events, source, () => this.closed);
   }
 
   /** The ioredis client, for commands this cache does not offer. Do not close it while the cache is open. */
@@ -117,7 +122,9 @@ export class RedisCache extends BaseCache {
    */
   override get(key: string): Promise<Uint8Array | undefined> {
     // Closed cache or a bad key: the base path raises exactly its usual error.
-    if (this.closed || typeof key !== 'string') return super.get(key);
+    // Traced calls take the base path, which traces them once.
+    if (this.closed || typeof key !== 'string' || cacheChannels.get.hasSubscribers)
+      return super.get(key);
     try {
       validateKey(key, 'get', this.type);
     } catch {
@@ -378,6 +385,7 @@ export class RedisCache extends BaseCache {
     client.off('error', this.#onError);
     client.off('node error', this.#onError);
     client.off('ready', this.#onReady);
+    this.#unwatch();
   }
 
   #groupByNode(keys: readonly string[]): number[][] {
