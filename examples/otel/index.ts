@@ -27,7 +27,7 @@ const tracerProvider = new BasicTracerProvider({
 
 // Durations and spans come from the core's diagnostics channels (every cache in the process);
 // request counts, evictions, entries and size from the stats of the caches passed to observe().
-const otel = instrumentCaches({ meterProvider, tracerProvider, spans: true });
+const otel = instrumentCaches({ meterProvider, tracerProvider, durations: true, spans: true });
 const cache = await createMemoryCache({ namespace: 'demo', maxItems: 2 });
 otel.observe(cache, { tier: 'l1', namespace: 'demo' });
 

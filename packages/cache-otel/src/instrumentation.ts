@@ -44,7 +44,10 @@ export interface CacheInstrumentationOptions {
   tracerProvider?: TracerProvider | undefined;
   /** Request, eviction, entry and size metrics read from `stats()` of observed caches at each collection (no cost per operation). Default true. */
   metrics?: boolean | undefined;
-  /** The `cache.operation.duration` histogram, timed through the tracing channels (a cost per operation). Default true. */
+  /**
+   * The `cache.operation.duration` histogram, timed through the tracing channels. Default
+   * false: it costs every call of every cache in the process (measured: docs/OBSERVABILITY.md).
+   */
   durations?: boolean | undefined;
   /** One span per operation, through the tracing channels. Default false. */
   spans?: boolean | undefined;
@@ -98,7 +101,7 @@ export function instrumentCaches(options: CacheInstrumentationOptions = {}): Cac
     stops.push(() => meter.removeBatchObservableCallback(collect, instruments));
   }
 
-  const duration = options.durations === false ? undefined : createDuration(meter);
+  const duration = options.durations === true ? createDuration(meter) : undefined;
   const tracer =
     options.spans === true
       ? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE)

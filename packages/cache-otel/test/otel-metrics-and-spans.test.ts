@@ -44,7 +44,7 @@ describe('metrics', () => {
   it('requests by outcome, evictions, entries and size from stats; durations by operation and outcome, with cache.tier', async () => {
     const reader = new TestReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
-    instrumentation = instrumentCaches({ meterProvider });
+    instrumentation = instrumentCaches({ meterProvider, durations: true });
     const l1 = new InMemoryCache({ namespace: 'app', maxItems: 2 });
     const l2 = new ReferenceCache({ namespace: 'app' });
     instrumentation.observe(l1, { tier: 'l1', namespace: 'app' });
@@ -126,12 +126,7 @@ describe('spans', () => {
     const tracerProvider = new BasicTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(exporter)],
     });
-    instrumentation = instrumentCaches({
-      tracerProvider,
-      metrics: false,
-      durations: false,
-      spans: true,
-    });
+    instrumentation = instrumentCaches({ tracerProvider, metrics: false, spans: true });
     const cache = await createRedisCache({ url: server.url, namespace: 'ns' });
     instrumentation.observe(cache, { tier: 'l2' });
     try {
@@ -169,12 +164,7 @@ describe('spans', () => {
     const tracerProvider = new BasicTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(exporter)],
     });
-    instrumentation = instrumentCaches({
-      tracerProvider,
-      metrics: false,
-      durations: false,
-      spans: true,
-    });
+    instrumentation = instrumentCaches({ tracerProvider, metrics: false, spans: true });
     const cache = new InMemoryCache();
     await cache.get('k');
     await cache.close();
