@@ -63,6 +63,7 @@ export {
   type ExpirySweepEvent,
   type OperationFamily,
   type RefreshFailedEvent,
+  subscribeCacheChannel,
   traceOperation,
 } from './observability.js';
 export { readyOrClosed } from './ready.js';

@@ -1,4 +1,9 @@
-import { channel, type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
+import {
+  channel,
+  type TracingChannel,
+  type TracingChannelSubscribers,
+  tracingChannel,
+} from 'node:diagnostics_channel';
 import { CacheError } from './errors.js';
 
 /**
@@ -67,6 +72,22 @@ export const cacheChannels: Readonly<
 };
 
 const eventsChannel = channel(CACHE_EVENTS_CHANNEL);
+
+/**
+ * Subscribes any of `start`, `end`, `asyncStart`, `asyncEnd`, `error` to one family's
+ * channel (Node skips the ones left out, though its types ask for all five). Returns the
+ * function that unsubscribes them.
+ */
+export function subscribeCacheChannel(
+  family: OperationFamily,
+  handlers: Partial<TracingChannelSubscribers<CacheOperationContext>>,
+): () => void {
+  const subscribers = handlers as TracingChannelSubscribers<CacheOperationContext>;
+  cacheChannels[family].subscribe(subscribers);
+  return () => {
+    cacheChannels[family].unsubscribe(subscribers);
+  };
+}
 
 function recordOutcome(context: CacheOperationContext, result: unknown): void {
   if (result instanceof Map) context.hits = result.size;

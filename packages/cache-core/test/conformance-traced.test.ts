@@ -1,20 +1,23 @@
-import { tracingChannel } from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CacheChannelName, type CacheOperationContext } from '../src/index.js';
+import {
+  type CacheOperationContext,
+  type OperationFamily,
+  subscribeCacheChannel,
+} from '../src/index.js';
 import { runCacheConformance } from '../src/testing/index.js';
 import { ReferenceCache } from './reference-cache.js';
 
 // The whole contract again with every channel subscribed: the traced paths must behave the same.
 const contexts: CacheOperationContext[] = [];
-const handlers = { asyncEnd: (context: CacheOperationContext) => void contexts.push(context) };
-const channels = Object.values(CacheChannelName).map((name) =>
-  tracingChannel<unknown, CacheOperationContext>(name),
-);
+const families: OperationFamily[] = ['get', 'set', 'delete', 'batch', 'atomic', 'lock', 'clear'];
+let stops: Array<() => void> = [];
 beforeAll(() => {
-  for (const channel of channels) channel.subscribe(handlers);
+  stops = families.map((family) =>
+    subscribeCacheChannel(family, { asyncEnd: (context) => void contexts.push(context) }),
+  );
 });
 afterAll(() => {
-  for (const channel of channels) channel.unsubscribe(handlers);
+  for (const stop of stops) stop();
   // Proof that the suite above really went through the traced paths.
   expect(contexts.length).toBeGreaterThan(100);
 });

@@ -3,6 +3,7 @@ import {
   CacheChannelName,
   type CacheOperationContext,
   type ExpirySweepEvent,
+  subscribeCacheChannel,
 } from '@pywatt/cache-core';
 import { describe, expect, it } from 'vitest';
 import { InMemoryCache } from '../src/index.js';
@@ -79,16 +80,14 @@ describe('memory cache events and tracing', () => {
     const cache = new InMemoryCache();
     await cache.set('k', bytes('v'));
     const done: unknown[] = [];
-    const handlers = {
-      asyncEnd: (c: CacheOperationContext) => done.push([c.operation, c.hit]),
-    };
-    const get = tracingChannel<unknown, CacheOperationContext>(CacheChannelName.get);
-    get.subscribe(handlers);
+    const stop = subscribeCacheChannel('get', {
+      asyncEnd: (c) => void done.push([c.operation, c.hit]),
+    });
     try {
       expect(await cache.get('k')).toEqual(bytes('v'));
       expect(await cache.get('nope')).toBeUndefined();
     } finally {
-      get.unsubscribe(handlers);
+      stop();
     }
     expect(done).toEqual([
       ['get', true],

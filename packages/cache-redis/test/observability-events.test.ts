@@ -1,9 +1,4 @@
-import { tracingChannel } from 'node:diagnostics_channel';
-import {
-  CacheChannelName,
-  type CacheOperationContext,
-  type ConnectionEvent,
-} from '@pywatt/cache-core';
+import { type ConnectionEvent, subscribeCacheChannel } from '@pywatt/cache-core';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { createRedisCache } from '../src/index.js';
@@ -14,7 +9,7 @@ describe('redis events and tracing', () => {
     const namespace = uniqueNamespace('events');
     const cache = await createRedisCache({ url: inject('redisUrl'), namespace });
     const admin = new Redis(inject('redisUrl'));
-    const steps: unknown[] = [];
+    const steps: unknown[][] = [];
     const restored = new Promise<ConnectionEvent>((resolve) => {
       cache.on('connectionRestored', (event) => {
         steps.push(['connectionRestored', event.endpoint, event.namespace]);
@@ -24,17 +19,16 @@ describe('redis events and tracing', () => {
     cache.on('connectionLost', (event) =>
       steps.push(['connectionLost', event.endpoint, event.namespace]),
     );
-    const handlers = {
-      asyncEnd: (c: CacheOperationContext) => steps.push(['get', c.backend, c.hit, c.errorCode]),
-    };
-    const get = tracingChannel<unknown, CacheOperationContext>(CacheChannelName.get);
+    let stop = (): void => {};
     try {
       await cache.set('k', bytes('v'));
       const id = await cache.client.client('ID');
       await admin.client('KILL', 'ID', String(id));
       const event = await restored;
       expect(event.downMs).toBeGreaterThanOrEqual(0);
-      get.subscribe(handlers);
+      stop = subscribeCacheChannel('get', {
+        asyncEnd: (c) => void steps.push(['get', c.backend, c.hit, c.errorCode]),
+      });
       expect(await cache.get('k')).toEqual(bytes('v'));
       const endpoint = `redis at ${new URL(inject('redisUrl')).hostname}:${new URL(inject('redisUrl')).port}`;
       expect(steps).toEqual([
@@ -43,7 +37,7 @@ describe('redis events and tracing', () => {
         ['get', 'redis', true, undefined],
       ]);
     } finally {
-      get.unsubscribe(handlers);
+      stop();
       admin.disconnect();
       await cache.close();
     }
