@@ -1,5 +1,12 @@
 import { CacheError, describeError } from './errors.js';
 import { namespacePrefix, validateKey } from './keys.js';
+import {
+  type CacheEventListener,
+  type CacheEventName,
+  CacheEvents,
+  type CacheOperationContext,
+  type OperationFamily,
+} from './observability.js';
 import { type BackendStats, buildStats, createCounters, type StatsCounters } from './stats.js';
 import { DEFAULT_TTL_MS } from './ttl.js';
 import type { CacheStats, CacheType } from './types.js';
@@ -9,6 +16,8 @@ export interface BaseCacheOptions {
   namespace?: string | undefined;
   defaultTtlMs?: number | undefined;
   maxValueBytes?: number | undefined;
+  /** Put the keys in tracing contexts and events (off by default: keys can be personal data). */
+  traceKeys?: boolean | undefined;
 }
 
 // Failures caused by the caller's arguments or data, not by the backend: not counted in stats().errors.
@@ -37,6 +46,10 @@ export abstract class CacheLifecycle {
   protected readonly counters: StatsCounters = createCounters();
   /** The largest value accepted, in bytes (`Infinity` without a bound). */
   protected readonly maxValueBytes: number;
+  /** The listeners of {@link on}; backends test `events.wants(name)` before building an event. */
+  protected readonly events: CacheEvents = new CacheEvents(this);
+  readonly #namespace: string | undefined;
+  readonly #traceKeys: boolean;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -44,6 +57,44 @@ export abstract class CacheLifecycle {
     this.keyPrefix = namespacePrefix(options.namespace);
     this.defaultTtlMs = options.defaultTtlMs ?? DEFAULT_TTL_MS;
     this.maxValueBytes = options.maxValueBytes ?? Number.POSITIVE_INFINITY;
+    this.#namespace = options.namespace;
+    this.#traceKeys = options.traceKeys === true;
+  }
+
+  /**
+   * Subscribes to one event (see {@link CacheEventMap} and docs/OBSERVABILITY.md).
+   * Returns the function that unsubscribes. A cache without listeners builds no event.
+   */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** The backend and namespace an event names. */
+  protected eventSource(): { backend: string; namespace: string | undefined } {
+    return { backend: this.type, namespace: this.#namespace };
+  }
+
+  /** A key for an event or trace: the caller's key with `traceKeys`, else undefined. */
+  protected traceKey(key: string): string | undefined {
+    return this.#traceKeys ? key : undefined;
+  }
+
+  /** A fresh context for one traced operation (only built when its channel has subscribers). */
+  protected traceContext(
+    family: OperationFamily,
+    operation: string,
+    keyCount: number,
+    keys: readonly string[] | undefined,
+  ): CacheOperationContext {
+    return {
+      cache: this,
+      backend: this.type,
+      namespace: this.#namespace,
+      operation,
+      family,
+      keyCount,
+      keys: this.#traceKeys ? keys : undefined,
+    };
   }
 
   protected abstract _stats(): Promise<BackendStats>;

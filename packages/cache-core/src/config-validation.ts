@@ -96,6 +96,7 @@ export const baseConfigSchema: ConfigSchema = {
   defaultTtlMs: rules.optional(rules.durationMs({ allowInfinity: true })),
   maxValueBytes: rules.optional(rules.integer(1)),
   operationTimeoutMs: rules.optional(rules.durationMs()),
+  traceKeys: rules.optional(rules.boolean()),
 };
 
 /**

@@ -10,6 +10,8 @@ export interface BaseCacheConfig {
   maxValueBytes?: number | undefined;
   /** Network backends fail an operation with TIMEOUT after this many ms. */
   operationTimeoutMs?: number | undefined;
+  /** Put keys in tracing contexts and events (docs/OBSERVABILITY.md). Default false: keys can be personal data. */
+  traceKeys?: boolean | undefined;
 }
 
 /** The in-process backend. */

@@ -45,6 +45,27 @@ export {
   validateNamespace,
   validatePrefix,
 } from './keys.js';
+export {
+  type BreakerEvent,
+  type BusEvent,
+  CACHE_EVENTS_CHANNEL,
+  CacheChannelName,
+  type CacheEventListener,
+  type CacheEventMap,
+  type CacheEventMessage,
+  type CacheEventName,
+  type CacheEventSource,
+  CacheEvents,
+  type CacheOperationContext,
+  type ConnectionEvent,
+  cacheChannels,
+  type EvictionEvent,
+  type ExpirySweepEvent,
+  type OperationFamily,
+  type RefreshFailedEvent,
+  subscribeCacheChannel,
+  traceOperation,
+} from './observability.js';
 export { readyOrClosed } from './ready.js';
 export { type BackendStats, buildStats, createCounters, type StatsCounters } from './stats.js';
 export { DEFAULT_TTL_MS, MAX_FINITE_TTL_MS, normalizeTtl } from './ttl.js';

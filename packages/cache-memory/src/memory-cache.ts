@@ -4,13 +4,14 @@ import {
   BaseCache,
   CacheError,
   CacheType,
+  cacheChannels,
   checkValue,
   encodeStoredInteger,
   resolveTtl,
   type SetOptions,
   validateKey,
 } from '@pywatt/cache-core';
-import { BoundedStore, NO_SLOT, WriteStatus } from './bounded-store.js';
+import { BoundedStore, NO_SLOT, type RemovalReason, WriteStatus } from './bounded-store.js';
 import { LockTable } from './lock-table.js';
 import {
   type MemoryCacheOptions,
@@ -21,6 +22,7 @@ import {
 import type { HotKey } from './order/hot-keys.js';
 
 const INFINITY = Number.POSITIVE_INFINITY;
+const { get: GET, set: SET } = cacheChannels;
 const expiryOf = (ttlMs: number): number => (ttlMs === INFINITY ? INFINITY : Date.now() + ttlMs);
 /**
  * The copy a reader gets: a Buffer, allocated from Node's pool when small
@@ -64,7 +66,7 @@ export class InMemoryCache extends BaseCache {
     this.#config = resolved;
     this.#copy = resolved.copyValues;
     this.#maxValueBytes = resolved.maxValueBytes;
-    this.#store = new BoundedStore(resolved, this.counters);
+    this.#store = new BoundedStore(resolved, this.counters, this.#onRemove);
     if (resolved.sweepIntervalMs !== INFINITY) {
       this.#sweepTimer = setInterval(() => this.#sweep(), resolved.sweepIntervalMs);
       this.#sweepTimer.unref();
@@ -78,7 +80,8 @@ export class InMemoryCache extends BaseCache {
 
   /** The stored bytes (a copy unless `copyValues: false`), or undefined on a miss or after expiry. */
   override async get(key: string): Promise<Uint8Array | undefined> {
-    if (this.closed) return super.get(key);
+    // Traced calls take the base path, which traces them once.
+    if (this.closed || GET.hasSubscribers) return super.get(key);
     validateKey(key, 'get', this.type);
     const store = this.#store;
     const slot = store.read(this.keyPrefix + key);
@@ -98,7 +101,7 @@ export class InMemoryCache extends BaseCache {
    * policy is `none` and the cache is full.
    */
   override async set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
-    if (this.closed) return super.set(key, value, options);
+    if (this.closed || SET.hasSubscribers) return super.set(key, value, options);
     validateKey(key, 'set', this.type);
     checkValue(value, this.#maxValueBytes, 'set', this.type);
     const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
@@ -267,8 +270,20 @@ export class InMemoryCache extends BaseCache {
     );
   }
 
+  readonly #onRemove = (fullKey: string, reason: RemovalReason): void => {
+    if (reason !== 'evicted' || !this.events.wants('eviction')) return;
+    const key = this.traceKey(fullKey.slice(this.keyPrefix.length));
+    this.events.emit('eviction', { ...this.eventSource(), key });
+  };
+
   #sweep(): void {
-    this.#store.sweep(SWEEP_BUDGET);
+    const observed = this.events.wants('expirySweep');
+    const startMs = observed ? performance.now() : 0;
+    const removed = this.#store.sweep(SWEEP_BUDGET);
     this.#locks.sweep(SWEEP_BUDGET);
+    if (observed && removed > 0) {
+      const durationMs = performance.now() - startMs;
+      this.events.emit('expirySweep', { ...this.eventSource(), removed, durationMs });
+    }
   }
 }

@@ -15,4 +15,10 @@ export {
   startCacheServer,
 } from './server/cache-server.js';
 export type { ConnectionEvent } from './server/connection.js';
+export {
+  METRICS_CONTENT_TYPE,
+  type MetricsEndpoint,
+  ServerMetrics,
+  serveMetrics,
+} from './server/server-metrics.js';
 export type { IpcChannel } from './transport/ipc-channel.js';

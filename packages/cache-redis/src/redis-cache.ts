@@ -3,6 +3,7 @@ import {
   BaseCache,
   CacheError,
   CacheType,
+  cacheChannels,
   outOfRange,
   validateKey,
 } from '@pywatt/cache-core';
@@ -11,6 +12,7 @@ import { clearNode } from './clear.js';
 import { type RedisCacheInput, validateRedisConfig } from './config.js';
 import { buildConnection, type Connection } from './connect.js';
 import { nodeSender, type Send } from './dispatch.js';
+import { watchConnection } from './connection-events.js';
 import { mergeInfo } from './info.js';
 import { mapRedisError } from './map-error.js';
 import { followRedirect } from './redirect.js';
@@ -48,6 +50,7 @@ export class RedisCache extends BaseCache {
   readonly #prefixBytes: number;
   readonly #secrets: string[];
   #lastConnectionError: Error | undefined;
+  readonly #unwatch: () => void;
   readonly #onError = (error: Error): void => {
     this.#lastConnectionError = error;
   };
@@ -70,6 +73,8 @@ export class RedisCache extends BaseCache {
     this.#client.on('error', this.#onError);
     this.#client.on('node error', this.#onError);
     this.#client.on('ready', this.#onReady);
+    const source = { ...this.eventSource(), endpoint: this.#conn.endpoint };
+    this.#unwatch = watchConnection(this.#client, this.events, source, () => this.closed);
   }
 
   /** The ioredis client, for commands this cache does not offer. Do not close it while the cache is open. */
@@ -122,7 +127,9 @@ export class RedisCache extends BaseCache {
    */
   override get(key: string): Promise<Uint8Array | undefined> {
     // Closed cache or a bad key: the base path raises exactly its usual error.
-    if (this.closed || typeof key !== 'string') return super.get(key);
+    // Traced calls take the base path, which traces them once.
+    if (this.closed || typeof key !== 'string' || cacheChannels.get.hasSubscribers)
+      return super.get(key);
     try {
       validateKey(key, 'get', this.type);
     } catch {
@@ -389,6 +396,7 @@ export class RedisCache extends BaseCache {
     client.off('node error', this.#onError);
     client.off('ready', this.#onReady);
     this.#conn.dispatcher.stop();
+    this.#unwatch();
   }
 
   /** A Send per server holding data: the connection, or every master of a Cluster. */

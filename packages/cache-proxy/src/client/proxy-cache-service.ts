@@ -65,7 +65,11 @@ export class ProxyCacheService extends BaseCache {
   /** Builds the client; no I/O happens until the first call. Pass a validated config (createProxyCache does). */
   constructor(options: ProxyCacheOptions) {
     // The server applies the namespace, so keys travel as the caller wrote them.
-    super({ defaultTtlMs: options.defaultTtlMs, maxValueBytes: options.maxValueBytes });
+    super({
+      defaultTtlMs: options.defaultTtlMs,
+      maxValueBytes: options.maxValueBytes,
+      traceKeys: options.traceKeys,
+    });
     this.namespace = options.namespace;
     this.#link = new ClientLink({
       transport: options.transport,

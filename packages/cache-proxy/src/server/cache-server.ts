@@ -12,6 +12,7 @@ import { socketTransport } from '../transport/socket-transport.js';
 import { type AuthOptions, TokenTable } from './auth.js';
 import { type ConnectionContext, type ConnectionEvent, ServerConnection } from './connection.js';
 import { HostedCache } from './hosted-cache.js';
+import type { ServerMetrics } from './server-metrics.js';
 import { validateServerOptions } from './server-options.js';
 
 /** Where a server takes connections. */
@@ -47,6 +48,8 @@ export interface CacheServerOptions {
   maxConnections?: number | undefined;
   /** Called once per connection event (open, authenticated, rejected, closed). */
   log?: ((event: ConnectionEvent) => void) | undefined;
+  /** Counters to keep for a Prometheus `/metrics` endpoint (see {@link serveMetrics}). */
+  metrics?: ServerMetrics | undefined;
 }
 
 /** Where a started server listens. */
@@ -81,7 +84,20 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
   const connections = new Set<ServerConnection>();
   let nextId = 1;
   let closing: Promise<void> | undefined;
-  const ctx: ConnectionContext = { hosted, tokens, ...settings, log: options.log ?? (() => {}) };
+  const { log, metrics } = options;
+  const ctx: ConnectionContext = {
+    hosted,
+    tokens,
+    ...settings,
+    log:
+      metrics === undefined
+        ? (log ?? (() => {}))
+        : (event) => {
+            metrics.connection(event);
+            log?.(event);
+          },
+    onRequest: metrics === undefined ? undefined : (ns, code) => metrics.request(ns, code),
+  };
   const onClosed = (c: ServerConnection) => connections.delete(c);
 
   const accept = (): ServerConnection | undefined => {

@@ -26,6 +26,8 @@ const fields: Record<string, FieldRule> = {
   listen: rules.any(),
   auth: rules.any(),
   log: (v) => (v === undefined || typeof v === 'function' ? undefined : 'must be a function'),
+  metrics: (v) =>
+    v === undefined || typeof v === 'object' ? undefined : 'must be a ServerMetrics',
   maxFrameBytes: rules.optional(rules.integer(64, 0xffffffff)),
   maxInFlight: rules.optional(rules.integer(1, 1_000_000)),
   handshakeTimeoutMs: rules.optional(rules.durationMs()),
