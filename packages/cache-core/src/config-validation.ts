@@ -148,6 +148,8 @@ export const baseConfigSchema = {
   maxValueBytes: rules.optional(rules.integer(1)),
   /** Network backends fail an operation with TIMEOUT after this many ms. */
   operationTimeoutMs: rules.optional(rules.durationMs()),
+  /** Put keys in tracing contexts and events (docs/OBSERVABILITY.md). Default false: keys can be personal data. */
+  traceKeys: rules.optional(rules.boolean()),
 } satisfies ConfigSchema;
 
 /** Fields every backend accepts. */
@@ -199,19 +201,28 @@ export interface CacheServiceOptions {
   defaultTtlMs?: number | undefined;
   /** Largest value accepted, in bytes. Default: the store's `capabilities.maxValueBytes`. */
   maxValueBytes?: number | undefined;
+  /** Put keys in tracing contexts and events (docs/OBSERVABILITY.md). Default false: keys can be personal data. */
+  traceKeys?: boolean | undefined;
 }
 
 const serviceSchema = {
   namespace: baseConfigSchema.namespace,
   defaultTtlMs: baseConfigSchema.defaultTtlMs,
   maxValueBytes: baseConfigSchema.maxValueBytes,
+  traceKeys: baseConfigSchema.traceKeys,
 } satisfies ConfigSchema;
 
 /** The checked options of a service: the key prefix, default TTL and value bound. */
 export function resolveServiceOptions(
   store: CacheStore,
   options: CacheServiceOptions,
-): { keyPrefix: string; defaultTtlMs: number; maxValueBytes: number } {
+): {
+  keyPrefix: string;
+  defaultTtlMs: number;
+  maxValueBytes: number;
+  namespace: string | undefined;
+  traceKeys: boolean;
+} {
   const fail = (message: string): never => {
     throw new CacheError('CONFIGURATION', `createCache: ${message}`, {
       operation: 'create',
@@ -234,5 +245,7 @@ export function resolveServiceOptions(
     keyPrefix: namespacePrefix(valid.namespace),
     defaultTtlMs: valid.defaultTtlMs ?? DEFAULT_TTL_MS,
     maxValueBytes: Math.min(valid.maxValueBytes ?? storeMax, storeMax),
+    namespace: valid.namespace,
+    traceKeys: valid.traceKeys === true,
   };
 }

@@ -13,11 +13,37 @@ import { entriesToArray, keysToArray } from './entries.js';
 import { CacheError, describeError, isCallerError } from './errors.js';
 import { validateDelta } from './integers.js';
 import { LOCK_KEY_SPACE, validateKey, validatePrefix } from './keys.js';
+import {
+  type CacheEventListener,
+  type CacheEventName,
+  CacheEvents,
+  cacheChannels,
+  type OperationFamily,
+  traceOperation,
+} from './observability.js';
 import { buildStats, createCounters } from './stats.js';
 import type { CacheStore } from './store.js';
 import type { CacheEntries, CacheService, CacheStats, CacheType, SetOptions } from './types.js';
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+const {
+  get: GET,
+  set: SET,
+  delete: DELETE,
+  batch: BATCH,
+  atomic: ATOMIC,
+  lock: LOCK,
+  clear: CLEAR,
+} = cacheChannels;
+
+/** `fn()`, or undefined when it throws (the untraced body then rejects with the same error). */
+function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The {@link CacheService} over a {@link CacheStore}: argument validation,
@@ -34,6 +60,9 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   readonly #prefix: string;
   readonly #maxValueBytes: number;
   readonly #counters = createCounters();
+  readonly #events: CacheEvents = new CacheEvents(this);
+  readonly #namespace: string | undefined;
+  readonly #traceKeys: boolean;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -45,12 +74,134 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     this.#prefix = resolved.keyPrefix;
     this.defaultTtlMs = resolved.defaultTtlMs;
     this.#maxValueBytes = resolved.maxValueBytes;
+    this.#namespace = resolved.namespace;
+    this.#traceKeys = resolved.traceKeys;
+    const prefix = this.#prefix;
+    store.observe?.({
+      events: this.#events,
+      source: { backend: this.type, namespace: this.#namespace },
+      key: (fullKey) => (this.#traceKeys ? fullKey.slice(prefix.length) : undefined),
+    });
   }
+
+  /**
+   * Subscribes to one event (see `CacheEventMap` and docs/OBSERVABILITY.md).
+   * Returns the function that unsubscribes. A cache without listeners builds no event.
+   */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  // ---- the public contract: each method traced on its family's channel when it has subscribers ----
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return GET.hasSubscribers ? this.#trace('get', 'get', [key], this.#get, key) : this.#get(key);
+  }
+
+  exists(key: string): Promise<boolean> {
+    return GET.hasSubscribers
+      ? this.#trace('get', 'exists', [key], this.#exists, key)
+      : this.#exists(key);
+  }
+
+  set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
+    return SET.hasSubscribers
+      ? this.#trace('set', 'set', [key], this.#set, key, value, options)
+      : this.#set(key, value, options);
+  }
+
+  delete(key: string): Promise<boolean> {
+    return DELETE.hasSubscribers
+      ? this.#trace('delete', 'delete', [key], this.#delete, key)
+      : this.#delete(key);
+  }
+
+  setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
+    return ATOMIC.hasSubscribers
+      ? this.#trace('atomic', 'setIfAbsent', [key], this.#setIfAbsent, key, value, options)
+      : this.#setIfAbsent(key, value, options);
+  }
+
+  getAndSet(key: string, value: Uint8Array, options?: SetOptions): Promise<Uint8Array | undefined> {
+    return ATOMIC.hasSubscribers
+      ? this.#trace('atomic', 'getAndSet', [key], this.#getAndSet, key, value, options)
+      : this.#getAndSet(key, value, options);
+  }
+
+  increment(key: string, delta = 1, options?: SetOptions): Promise<number> {
+    return ATOMIC.hasSubscribers
+      ? this.#trace('atomic', 'increment', [key], this.#increment, key, delta, options)
+      : this.#increment(key, delta, options);
+  }
+
+  getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {
+    if (!BATCH.hasSubscribers) return this.#getMany(keys);
+    const list = attempt(() => keysToArray(keys, 'getMany'));
+    return this.#trace('batch', 'getMany', list ?? [], this.#getMany, list ?? keys);
+  }
+
+  setMany(entries: CacheEntries, options?: SetOptions): Promise<void> {
+    if (!BATCH.hasSubscribers) return this.#setMany(entries, options);
+    const pairs = attempt(() => entriesToArray(entries));
+    const keys = pairs?.map(([key]) => key) ?? [];
+    return this.#trace('batch', 'setMany', keys, this.#setMany, pairs ?? entries, options);
+  }
+
+  deleteMany(keys: Iterable<string>): Promise<number> {
+    if (!BATCH.hasSubscribers) return this.#deleteMany(keys);
+    const list = attempt(() => keysToArray(keys, 'deleteMany'));
+    return this.#trace('batch', 'deleteMany', list ?? [], this.#deleteMany, list ?? keys);
+  }
+
+  clear(prefix?: string): Promise<void> {
+    return CLEAR.hasSubscribers
+      ? this.#trace('clear', 'clear', [], this.#clear, prefix)
+      : this.#clear(prefix);
+  }
+
+  lock(key: string, ttlMs: number): Promise<string | undefined> {
+    return LOCK.hasSubscribers
+      ? this.#trace('lock', 'lock', [key], this.#lock, key, ttlMs)
+      : this.#lock(key, ttlMs);
+  }
+
+  unlock(key: string, token: string): Promise<boolean> {
+    return LOCK.hasSubscribers
+      ? this.#trace('lock', 'unlock', [key], this.#unlock, key, token)
+      : this.#unlock(key, token);
+  }
+
+  extendLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    return LOCK.hasSubscribers
+      ? this.#trace('lock', 'extendLock', [key], this.#extendLock, key, token, ttlMs)
+      : this.#extendLock(key, token, ttlMs);
+  }
+
+  #trace<T, A extends unknown[]>(
+    family: OperationFamily,
+    operation: string,
+    keys: readonly string[],
+    fn: (...args: A) => Promise<T>,
+    ...args: A
+  ): Promise<T> {
+    const context = {
+      cache: this,
+      backend: this.type,
+      namespace: this.#namespace,
+      operation,
+      family,
+      keyCount: keys.length,
+      keys: this.#traceKeys ? keys : undefined,
+    };
+    return traceOperation(context, fn, this, ...args);
+  }
+
+  // ---- the untraced bodies ----
 
   // The four hottest methods call the store without an async frame, and add no promise
   // when the store answers synchronously: one promise per call, measurable at 1M ops/s.
 
-  get(key: string): Promise<Uint8Array | undefined> {
+  #get(key: string): Promise<Uint8Array | undefined> {
     let result: Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>;
     try {
       this.#checkKey(key, 'get');
@@ -62,7 +213,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return Promise.resolve(this.#countRead(result));
   }
 
-  set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
+  #set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
     let result: unknown;
     try {
       this.#checkKey(key, 'set');
@@ -77,7 +228,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return Promise.resolve();
   }
 
-  delete(key: string): Promise<boolean> {
+  #delete(key: string): Promise<boolean> {
     let result: boolean | Promise<boolean>;
     try {
       this.#checkKey(key, 'delete');
@@ -89,7 +240,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return Promise.resolve(this.#countDelete(result));
   }
 
-  exists(key: string): Promise<boolean> {
+  #exists(key: string): Promise<boolean> {
     let result: boolean | Promise<boolean>;
     try {
       this.#checkKey(key, 'exists');
@@ -129,7 +280,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return removed;
   };
 
-  async setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
+  async #setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
     this.#checkKey(key, 'setIfAbsent');
     checkValue(value, this.#maxValueBytes, 'setIfAbsent', this.type);
     const ttlMs = resolveTtl(options, this.defaultTtlMs, 'setIfAbsent', this.type);
@@ -142,7 +293,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
   }
 
-  async getAndSet(
+  async #getAndSet(
     key: string,
     value: Uint8Array,
     options?: SetOptions,
@@ -159,7 +310,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
   }
 
-  async increment(key: string, delta = 1, options?: SetOptions): Promise<number> {
+  async #increment(key: string, delta = 1, options?: SetOptions): Promise<number> {
     this.#checkKey(key, 'increment');
     validateDelta(delta, 'increment', this.type);
     const newKeyTtlMs = resolveTtl(options, this.defaultTtlMs, 'increment', this.type);
@@ -177,7 +328,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return this.increment(key, -delta, options);
   }
 
-  async getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {
+  async #getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {
     const list = keysToArray(keys, 'getMany');
     this.#guardOpen('getMany');
     const fullKeys: string[] = new Array(list.length);
@@ -201,7 +352,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
   }
 
-  async setMany(entries: CacheEntries, options?: SetOptions): Promise<void> {
+  async #setMany(entries: CacheEntries, options?: SetOptions): Promise<void> {
     this.#guardOpen('setMany');
     const pairs = entriesToArray(entries).map(([key, value]): readonly [string, Uint8Array] => {
       validateKey(key, 'setMany', this.type);
@@ -217,7 +368,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
   }
 
-  async deleteMany(keys: Iterable<string>): Promise<number> {
+  async #deleteMany(keys: Iterable<string>): Promise<number> {
     const list = keysToArray(keys, 'deleteMany');
     this.#guardOpen('deleteMany');
     const fullKeys = [...new Set(list)].map((key) => {
@@ -233,7 +384,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
   }
 
-  async clear(prefix?: string): Promise<void> {
+  async #clear(prefix?: string): Promise<void> {
     this.#guardOpen('clear');
     if (prefix !== undefined) validatePrefix(prefix, 'clear', this.type);
     try {
@@ -247,7 +398,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return this.clear();
   }
 
-  async lock(key: string, ttlMs: number): Promise<string | undefined> {
+  async #lock(key: string, ttlMs: number): Promise<string | undefined> {
     this.#checkKey(key, 'lock');
     const ttl = resolveLockTtl(ttlMs, 'lock', this.type);
     const token = randomBytes(18).toString('base64url');
@@ -260,7 +411,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
   }
 
-  async unlock(key: string, token: string): Promise<boolean> {
+  async #unlock(key: string, token: string): Promise<boolean> {
     this.#checkKey(key, 'unlock');
     checkToken(token, 'unlock', this.type);
     try {
@@ -270,7 +421,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
   }
 
-  async extendLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+  async #extendLock(key: string, token: string, ttlMs: number): Promise<boolean> {
     this.#checkKey(key, 'extendLock');
     checkToken(token, 'extendLock', this.type);
     const ttl = resolveLockTtl(ttlMs, 'extendLock', this.type);

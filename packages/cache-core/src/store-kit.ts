@@ -39,6 +39,12 @@ export {
 } from './keys.js';
 export { readyOrClosed } from './ready.js';
 export { buildStats, createCounters, type StatsCounters } from './stats.js';
-export type { Awaitable, BackendStats, CacheStore, StoreCapabilities } from './store.js';
+export type {
+  Awaitable,
+  BackendStats,
+  CacheStore,
+  StoreCapabilities,
+  StoreObserver,
+} from './store.js';
 export { mapStoreError } from './store-cache.js';
 export { normalizeTtl } from './ttl.js';

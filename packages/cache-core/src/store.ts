@@ -1,4 +1,5 @@
 import type { CacheError } from './errors.js';
+import type { CacheEventSource, CacheEvents } from './observability.js';
 
 /**
  * A result given now or later. Stores whose work is synchronous (an in-process
@@ -21,6 +22,16 @@ export interface StoreCapabilities {
   readonly sharedAcrossMachines: boolean;
   /** True when `clear` costs the same whatever the number of keys (memcached's generations). */
   readonly constantTimeClear: boolean;
+}
+
+/** Where a store reports its own events (evictions, expiry sweeps, connections): see {@link CacheStore.observe}. */
+export interface StoreObserver {
+  /** The service's listeners: test `events.wants(name)` before building an event. */
+  readonly events: CacheEvents;
+  /** The backend and namespace every event names. */
+  readonly source: CacheEventSource;
+  /** The caller's key for an event: `fullKey` without the namespace with `traceKeys`, else undefined. */
+  key(fullKey: string): string | undefined;
 }
 
 /** What a store adds to the service's counters in `stats()`. */
@@ -107,6 +118,13 @@ export interface CacheStore {
   ping(): Awaitable<void>;
   /** Releases timers, sockets and handles. Called once, by the service's `close()`. */
   close(): Awaitable<void>;
+  /**
+   * Called once by the service made over this store with where to report the
+   * store's own events (`eviction`, `expirySweep`, `connectionLost`...). A
+   * store that emits none leaves it out; a store served to several services
+   * reports to the last one.
+   */
+  observe?(observer: StoreObserver): void;
   /**
    * Turns an error a method threw that is not yet a `CacheError` (a driver's,
    * the file system's) into one with a specific code. Without it such errors

@@ -277,8 +277,8 @@ export class FileCache extends StoreCache<FileStore> {
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: FileCacheOptions) {
     const store = new FileStore(config);
-    const { namespace, defaultTtlMs, maxValueBytes } = store.config;
-    super(store, { namespace, defaultTtlMs, maxValueBytes });
+    const { namespace, defaultTtlMs, maxValueBytes, traceKeys } = store.config;
+    super(store, { namespace, defaultTtlMs, maxValueBytes, traceKeys });
     this.directory = store.directory;
   }
 

@@ -235,8 +235,8 @@ export class MemcachedCache extends StoreCache<MemcachedStore> {
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: MemcachedCacheOptions) {
     const store = new MemcachedStore(config);
-    const { namespace, defaultTtlMs, maxValueBytes } = store.config;
-    super(store, { namespace, defaultTtlMs, maxValueBytes });
+    const { namespace, defaultTtlMs, maxValueBytes, traceKeys } = store.config;
+    super(store, { namespace, defaultTtlMs, maxValueBytes, traceKeys });
   }
 
   /** `host:port` of the server that holds `key` (of this cache) on the ring; for diagnostics and tests. */

@@ -55,6 +55,7 @@ export interface ResolvedMemoryConfig {
   copyValues: boolean;
   /** Hottest keys followed; 0 when off. */
   hotKeys: number;
+  traceKeys: boolean;
 }
 
 /** Validates `config` (CONFIGURATION naming the field on failure) and applies the defaults. */
@@ -78,5 +79,6 @@ export function resolveMemoryConfig(config: unknown): ResolvedMemoryConfig {
     sweepIntervalMs: c.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     copyValues: c.copyValues ?? true,
     hotKeys: c.hotKeys ?? 0,
+    traceKeys: c.traceKeys === true,
   };
 }

@@ -4,9 +4,10 @@ import {
   type CacheStore,
   StoreCache,
   type StoreCapabilities,
+  type StoreObserver,
 } from '@pywatt/cache-core';
 import { addToStoredInteger, createCounters, encodeStoredInteger } from '@pywatt/cache-core/store';
-import { BoundedStore, NO_SLOT, WriteStatus } from './bounded-store.js';
+import { BoundedStore, NO_SLOT, type RemovalReason, WriteStatus } from './bounded-store.js';
 import { LockTable } from './lock-table.js';
 import {
   type MemoryCacheOptions,
@@ -62,13 +63,14 @@ export class MemoryStore implements CacheStore {
   readonly #locks = new LockTable();
   readonly #copy: boolean;
   #sweepTimer: NodeJS.Timeout | undefined;
+  #observer: StoreObserver | undefined;
 
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: MemoryCacheOptions = {}) {
     const resolved = resolveMemoryConfig(config);
     this.config = resolved;
     this.#copy = resolved.copyValues;
-    this.#store = new BoundedStore(resolved, this.#counters);
+    this.#store = new BoundedStore(resolved, this.#counters, this.#onRemove);
     if (resolved.sweepIntervalMs !== INFINITY) {
       this.#sweepTimer = setInterval(() => this.#sweep(), resolved.sweepIntervalMs);
       this.#sweepTimer.unref();
@@ -216,9 +218,27 @@ export class MemoryStore implements CacheStore {
     );
   }
 
+  /** Reports evictions and expiry sweeps to the service's listeners (see CacheStore.observe). */
+  observe(observer: StoreObserver): void {
+    this.#observer = observer;
+  }
+
+  readonly #onRemove = (fullKey: string, reason: RemovalReason): void => {
+    const o = this.#observer;
+    if (reason !== 'evicted' || o === undefined || !o.events.wants('eviction')) return;
+    o.events.emit('eviction', { ...o.source, key: o.key(fullKey) });
+  };
+
   #sweep(): void {
-    this.#store.sweep(SWEEP_BUDGET);
+    const o = this.#observer;
+    const observed = o !== undefined && o.events.wants('expirySweep');
+    const startMs = observed ? performance.now() : 0;
+    const removed = this.#store.sweep(SWEEP_BUDGET);
     this.#locks.sweep(SWEEP_BUDGET);
+    if (observed && removed > 0) {
+      const durationMs = performance.now() - startMs;
+      o.events.emit('expirySweep', { ...o.source, removed, durationMs });
+    }
   }
 }
 
@@ -231,8 +251,8 @@ export class InMemoryCache extends StoreCache<MemoryStore> {
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: MemoryCacheOptions = {}) {
     const store = new MemoryStore(config);
-    const { namespace, defaultTtlMs, maxValueBytes } = store.config;
-    super(store, { namespace, defaultTtlMs, maxValueBytes });
+    const { namespace, defaultTtlMs, maxValueBytes, traceKeys } = store.config;
+    super(store, { namespace, defaultTtlMs, maxValueBytes, traceKeys });
   }
 
   /**

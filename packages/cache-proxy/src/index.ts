@@ -20,4 +20,10 @@ export {
 } from './server/cache-server.js';
 export type { ConnectionEvent } from './server/connection.js';
 export type { Servable, StoreBackedCache } from './server/hosted-cache.js';
+export {
+  METRICS_CONTENT_TYPE,
+  type MetricsEndpoint,
+  ServerMetrics,
+  serveMetrics,
+} from './server/server-metrics.js';
 export type { IpcChannel } from './transport/ipc-channel.js';

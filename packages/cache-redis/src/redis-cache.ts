@@ -4,12 +4,14 @@ import {
   type CacheStore,
   StoreCache,
   type StoreCapabilities,
+  type StoreObserver,
 } from '@pywatt/cache-core';
 import { outOfRange } from '@pywatt/cache-core/store';
 import type { Cluster, Redis } from 'ioredis';
 import { clearNode } from './clear.js';
 import { type RedisCacheInput, type RedisCacheOptions, validateRedisConfig } from './config.js';
 import { buildConnection, type Connection } from './connect.js';
+import { watchConnection } from './connection-events.js';
 import { nodeSender, type Send } from './dispatch.js';
 import { mergeInfo } from './info.js';
 import { mapRedisError } from './map-error.js';
@@ -49,6 +51,8 @@ export class RedisStore implements CacheStore {
   readonly #cluster: boolean;
   readonly #secrets: string[];
   #lastConnectionError: Error | undefined;
+  #unwatch: (() => void) | undefined;
+  #closing = false;
   readonly #onError = (error: Error): void => {
     this.#lastConnectionError = error;
   };
@@ -101,6 +105,13 @@ export class RedisStore implements CacheStore {
       await this.close();
       throw wrapped;
     }
+  }
+
+  /** Reports `connectionLost` / `connectionRestored` to the service's listeners (see CacheStore.observe). */
+  observe(observer: StoreObserver): void {
+    this.#unwatch?.();
+    const source = { ...observer.source, endpoint: this.#conn.endpoint };
+    this.#unwatch = watchConnection(this.#client, observer.events, source, () => this.#closing);
   }
 
   mapError(error: unknown, operation: string): CacheError {
@@ -312,6 +323,7 @@ export class RedisStore implements CacheStore {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     const client = this.#client;
     this.#conn.watch?.close();
     // Commands held during a failover never went out: they fail as on a closed connection.
@@ -334,6 +346,7 @@ export class RedisStore implements CacheStore {
     client.off('node error', this.#onError);
     client.off('ready', this.#onReady);
     this.#conn.dispatcher.stop();
+    this.#unwatch?.();
   }
 
   /** A Send per server holding data: the connection, or every master of a Cluster. */
@@ -373,8 +386,8 @@ export class RedisCache extends StoreCache<RedisStore> {
   /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
   constructor(config: RedisCacheInput = {}) {
     const store = new RedisStore(config);
-    const { namespace, defaultTtlMs, maxValueBytes } = store.config;
-    super(store, { namespace, defaultTtlMs, maxValueBytes });
+    const { namespace, defaultTtlMs, maxValueBytes, traceKeys } = store.config;
+    super(store, { namespace, defaultTtlMs, maxValueBytes, traceKeys });
   }
 
   /** The ioredis client, for commands this cache does not offer. Do not close it while the cache is open. */

@@ -14,6 +14,8 @@ export interface CliOptions {
   url?: string;
   /** Server limits (maxFrameBytes, maxInFlight, ...). */
   server: Record<string, unknown>;
+  /** Serve Prometheus metrics at http://127.0.0.1:<port>/metrics. */
+  metricsPort?: number;
 }
 
 /** The usage text. */
@@ -27,6 +29,7 @@ backend installed where the command runs).
   --port N               listen on TCP (loopback only)
   --host HOST            TCP host (default 127.0.0.1; must be loopback)
   --ipc                  also serve the parent over the IPC channel (when started with fork())
+  --metrics-port N       serve Prometheus metrics at http://127.0.0.1:N/metrics (0: a free port)
   --tokens-file FILE     JSON [{"token": "...", "namespace": "..."}] or lines "namespace token"
   --url URL              serve this backend instead, e.g. redis://127.0.0.1:6379 or file:///var/cache/app
   --config FILE          JSON { "listen": [...], "tokensFile": "...", "url": "...", "memory": {...}, "server": {...} }
@@ -100,6 +103,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
       'default-ttl-ms': { type: 'string' },
       help: { type: 'boolean' },
       ipc: { type: 'boolean' },
+      'metrics-port': { type: 'string' },
     },
     strict: true,
   });
@@ -144,6 +148,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
   set('policy', values.policy);
   set('defaultTtlMs', integer(values['default-ttl-ms'], '--default-ttl-ms'));
   const url = values.url ?? (typeof file.url === 'string' ? file.url : undefined);
+  const metricsPort = integer(values['metrics-port'], '--metrics-port');
   if (url !== undefined && Object.keys(memory).length > 0)
     fail('--url and the memory options (--max-items, --policy, ..., "memory") exclude each other');
   return {
@@ -151,6 +156,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
     tokens,
     memory,
     ...(url === undefined ? {} : { url }),
+    ...(metricsPort === undefined ? {} : { metricsPort }),
     server: { ...((file.server as Record<string, unknown> | undefined) ?? {}) },
   };
 }

@@ -1,6 +1,7 @@
 import { CacheError, describeError, type StoreCache } from '@pywatt/cache-core';
 import { startCacheServer } from '../server/cache-server.js';
 import type { ConnectionEvent } from '../server/connection.js';
+import { type MetricsEndpoint, ServerMetrics, serveMetrics } from '../server/server-metrics.js';
 import { parseCli, USAGE } from './cli-options.js';
 
 /** One readable log line per connection event (never a token). */
@@ -61,13 +62,20 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   let cache: StoreCache | undefined;
+  let endpoint: MetricsEndpoint | undefined;
   try {
     cache =
       options.url === undefined
         ? await loadMemoryBackend(options.memory)
         : await loadBackendByUrl(options.url);
+    const metrics = options.metricsPort === undefined ? undefined : new ServerMetrics();
+    if (metrics !== undefined) {
+      endpoint = await serveMetrics(metrics, options.metricsPort as number);
+      console.log(`${new Date().toISOString()} metrics http://127.0.0.1:${endpoint.port}/metrics`);
+    }
     const server = await startCacheServer({
       ...options.server,
+      ...(metrics === undefined ? {} : { metrics }),
       cache,
       listen: options.listen,
       auth: { tokens: options.tokens },
@@ -92,11 +100,13 @@ export async function runCli(argv: string[]): Promise<number> {
     if (onDisconnect !== undefined) process.off('disconnect', onDisconnect);
     console.log(`${new Date().toISOString()} ${signal}: draining`);
     await server.close();
+    await endpoint?.close();
     await cache.close();
     console.log(`${new Date().toISOString()} stopped`);
     if (overIpc && process.connected) process.disconnect();
     return 0;
   } catch (error) {
+    await endpoint?.close();
     await cache?.close();
     console.error(`pywatt-cache-server: ${describeError(error)}`);
     return 1;

@@ -203,6 +203,7 @@ export class ProxyCacheService extends StoreCache<ProxyStore> {
     super(new ProxyStore(options), {
       defaultTtlMs: options.defaultTtlMs,
       maxValueBytes: options.maxValueBytes,
+      traceKeys: options.traceKeys,
     });
     this.namespace = options.namespace;
   }

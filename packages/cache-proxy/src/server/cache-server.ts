@@ -52,7 +52,20 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
   const connections = new Set<ServerConnection>();
   let nextId = 1;
   let closing: Promise<void> | undefined;
-  const ctx: ConnectionContext = { hosted, tokens, ...settings, log: options.log ?? (() => {}) };
+  const { log, metrics } = options;
+  const ctx: ConnectionContext = {
+    hosted,
+    tokens,
+    ...settings,
+    log:
+      metrics === undefined
+        ? (log ?? (() => {}))
+        : (event) => {
+            metrics.connection(event);
+            log?.(event);
+          },
+    onRequest: metrics === undefined ? undefined : (ns, code) => metrics.request(ns, code),
+  };
   const onClosed = (c: ServerConnection) => connections.delete(c);
 
   const accept = (): ServerConnection | undefined => {

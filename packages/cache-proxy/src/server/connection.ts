@@ -45,6 +45,8 @@ export interface ConnectionContext {
   idleTimeoutMs: number;
   frameTimeoutMs: number;
   log(event: ConnectionEvent): void;
+  /** Counts each answered request by token namespace (for `/metrics`). */
+  onRequest?: ((tokenNamespace: string, errorCode: string | undefined) => void) | undefined;
 }
 
 /** The server side of one client connection: handshake, then requests, then close. */
@@ -57,6 +59,7 @@ export class ServerConnection {
   #state: 'handshake' | 'ready' | 'draining' | 'closed' = 'handshake';
   #scope = '';
   #namespace = '';
+  #tokenNamespace = '';
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #frameTimer: NodeJS.Timeout | undefined;
@@ -150,9 +153,13 @@ export class ServerConnection {
       this.#inFlight++;
       this.#arm(0, '');
       dispatch(this.#ctx.hosted, this.#scope, frame.op, frame.args).then(
-        (result) => this.#answer(() => writeResult(this.#sink.writer, frame.id, result)),
+        (result) => {
+          this.#ctx.onRequest?.(this.#tokenNamespace, undefined);
+          this.#answer(() => writeResult(this.#sink.writer, frame.id, result));
+        },
         (error) => {
           const e = this.#ctx.hosted.wrap(error, 'request');
+          this.#ctx.onRequest?.(this.#tokenNamespace, e.code);
           this.#answer(() => writeError(this.#sink.writer, frame.id, e.code, e.message));
         },
       );
@@ -210,6 +217,7 @@ export class ServerConnection {
       );
       return;
     }
+    this.#tokenNamespace = tokenNamespace;
     this.#namespace = ns === undefined ? tokenNamespace : `${tokenNamespace}:${ns}`;
     this.#scope = `${this.#namespace}:`;
     this.#state = 'ready';

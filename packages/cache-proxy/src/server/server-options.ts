@@ -5,6 +5,7 @@ import type { IpcChannel } from '../transport/ipc-channel.js';
 import type { AuthOptions } from './auth.js';
 import type { ConnectionEvent } from './connection.js';
 import type { Servable } from './hosted-cache.js';
+import type { ServerMetrics } from './server-metrics.js';
 
 /** Where a server takes connections. */
 export type ListenTarget =
@@ -44,6 +45,8 @@ export interface CacheServerOptions {
   maxConnections?: number | undefined;
   /** Called once per connection event (open, authenticated, rejected, closed). */
   log?: ((event: ConnectionEvent) => void) | undefined;
+  /** Counters to keep for a Prometheus `/metrics` endpoint (see {@link serveMetrics}). */
+  metrics?: ServerMetrics | undefined;
 }
 
 /** The checked settings of a server. */
@@ -70,6 +73,8 @@ const fields: Record<string, FieldRule> = {
   listen: rules.any(),
   auth: rules.any(),
   log: (v) => (v === undefined || typeof v === 'function' ? undefined : 'must be a function'),
+  metrics: (v) =>
+    v === undefined || typeof v === 'object' ? undefined : 'must be a ServerMetrics',
   maxFrameBytes: rules.optional(rules.integer(64, 0xffffffff)),
   maxInFlight: rules.optional(rules.integer(1, 1_000_000)),
   handshakeTimeoutMs: rules.optional(rules.durationMs()),
