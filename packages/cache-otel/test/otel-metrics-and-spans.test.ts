@@ -60,7 +60,8 @@ describe('metrics', () => {
     const { resourceMetrics, errors } = await reader.collect();
     expect(errors).toEqual([]);
     const l1Base = { 'cache.backend': 'memory', 'cache.namespace': 'app', 'cache.tier': 'l1' };
-    const l2Base = { ...l1Base, 'cache.tier': 'l2' };
+    // The reference store names itself 'reference' (it is not the memory backend).
+    const l2Base = { ...l1Base, 'cache.backend': 'reference', 'cache.tier': 'l2' };
     expect(points(resourceMetrics, 'cache.requests')).toEqual([
       [{ ...l1Base, 'cache.outcome': 'hit' }, 1],
       [{ ...l1Base, 'cache.outcome': 'miss' }, 1],
@@ -81,8 +82,7 @@ describe('metrics', () => {
       ([attributes, value]) => [attributes, (value as Histogram).count],
     );
     const op = (operation: string, outcome: string, tier = 'l1') => ({
-      ...l1Base,
-      'cache.tier': tier,
+      ...(tier === 'l1' ? l1Base : l2Base),
       'cache.operation': operation,
       'cache.outcome': outcome,
     });
