@@ -46,7 +46,7 @@ function attempt<T>(fn: () => T): T | undefined {
 }
 
 /**
- * The {@link CacheService} over a {@link CacheStore}: argument validation,
+ * The `CacheService` over a {@link CacheStore}: argument validation,
  * namespacing, TTL rules, the closed guard, stats counters, error mapping and
  * the string/JSON helpers, in one place for every backend. Made by
  * {@link createCache}; backends' own classes (`InMemoryCache`, `RedisCache`...)
@@ -546,7 +546,7 @@ export function mapStoreError(store: CacheStore, error: unknown, operation: stri
 }
 
 /**
- * The {@link CacheService} users get, over `store`: `createCache(new RedisStore(…), { namespace: 'app' })`.
+ * The `CacheService` users get, over `store`: `createCache(new RedisStore(…), { namespace: 'app' })`.
  * Does no I/O (call `ping()` to check the store answers).
  *
  * @throws CacheError CONFIGURATION when an option is unknown, mistyped or impossible.

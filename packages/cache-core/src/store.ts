@@ -51,7 +51,7 @@ export interface BackendStats {
 }
 
 /**
- * A backend: the primitives a {@link CacheService} is built from with
+ * A backend: the primitives a `CacheService` is built from with
  * `createCache(store, options)`. The service validates every argument,
  * applies the namespace and the TTL rules, guards against use after close,
  * keeps the counters and maps errors; a store only stores.

@@ -1,4 +1,4 @@
-import { addToStoredInteger, encodeStoredInteger } from '../src/store-kit.js';
+import { addToStoredInteger, encodeStoredInteger } from '../src/store/index.js';
 import { ReferenceStore } from '../src/testing/index.js';
 
 export { ReferenceStore };

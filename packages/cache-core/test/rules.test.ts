@@ -7,7 +7,7 @@ import {
   rules,
   validateConfig,
   validateKey,
-} from '../src/store-kit.js';
+} from '../src/store/index.js';
 import { ReferenceStore } from '../src/testing/index.js';
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -266,7 +266,7 @@ export class FileStore implements CacheStore {
 }
 
 /**
- * A file cache: a {@link CacheService} over a {@link FileStore}, plus the
+ * A file cache: a `CacheService` over a {@link FileStore}, plus the
  * store's `sweep()` and `directory`. Build it with {@link createFileCache};
  * `new FileCache(config)` validates the config but does no I/O until `open()`.
  */

@@ -227,7 +227,7 @@ export class MemcachedStore implements CacheStore {
 }
 
 /**
- * A memcached cache: a {@link CacheService} over a {@link MemcachedStore}.
+ * A memcached cache: a `CacheService` over a {@link MemcachedStore}.
  * `new MemcachedCache(config)` validates the config and does no I/O;
  * {@link createMemcachedCache} also connects and pings.
  */

@@ -243,7 +243,7 @@ export class MemoryStore implements CacheStore {
 }
 
 /**
- * The in-process cache: a {@link CacheService} over a {@link MemoryStore}.
+ * The in-process cache: a `CacheService` over a {@link MemoryStore}.
  * `new InMemoryCache(config)` validates the config (CONFIGURATION naming the
  * field) and does no I/O; {@link createMemoryCache} is the usual way in.
  */

@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { CacheOperationContext, CacheStats } from '@pywatt/cache-core';
 import { AttributeName, type Outcome } from './names.js';
 
-/** What {@link ObservedCaches.add} needs of a cache: its stats. */
+/** What `ObservedCaches.add` needs of a cache: its stats. */
 export interface StatsSource {
   stats(): Promise<CacheStats>;
 }

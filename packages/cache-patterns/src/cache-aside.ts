@@ -34,7 +34,7 @@ export { CACHE_ASIDE_LOCK_PREFIX };
 const OPERATION = 'cacheAside';
 
 /**
- * Cache-aside over any {@link CacheService}: read the cache, and on a miss run
+ * Cache-aside over any `CacheService`: read the cache, and on a miss run
  * the loader once (per key and process; across processes with `lockTtlMs`),
  * store its value and return it. Supports stale-while-revalidate, XFetch early
  * refresh, loader timeouts and negative caching. Values are stored in a small

@@ -9,7 +9,7 @@ export { FENCE_KEY_PREFIX } from './fencing-tokens.js';
 const OPERATION = 'DistributedLock';
 
 /**
- * A lock over any {@link CacheService}, built on its atomic `lock`, `unlock`
+ * A lock over any `CacheService`, built on its atomic `lock`, `unlock`
  * and `extendLock`. One instance holds at most one grant at a time; after
  * `release()` it can be acquired again.
  *

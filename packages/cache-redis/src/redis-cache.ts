@@ -378,7 +378,7 @@ async function raceTimer(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * A Redis cache: a {@link CacheService} over a {@link RedisStore}, plus the
+ * A Redis cache: a `CacheService` over a {@link RedisStore}, plus the
  * ioredis `client` and `connect()`. `new RedisCache(config)` validates and
  * builds the client without I/O; {@link createRedisCache} also connects.
  */

@@ -118,7 +118,7 @@ export class ReferenceStore implements CacheStore {
 }
 
 /**
- * A ready {@link CacheService} over a fresh {@link ReferenceStore}, for tests
+ * A ready `CacheService` over a fresh {@link ReferenceStore}, for tests
  * of code that takes any cache. `failing` reaches through to the store.
  */
 export class ReferenceCache extends StoreCache<ReferenceStore> {

@@ -188,7 +188,7 @@ export class ProxyStore implements CacheStore {
 }
 
 /**
- * A cache served by another process: a {@link CacheService} over a
+ * A cache served by another process: a `CacheService` over a
  * {@link ProxyStore}. Keys, values and TTLs are checked here, as by every
  * backend, and again by the server. Create it with {@link createProxyCache},
  * which connects and pings.

@@ -6,8 +6,8 @@ export {
   encodeWith,
   resolveLockTtl,
   resolveTtl,
-} from './argument-checks.js';
-export { type BackoffOptions, backoffDelayMs } from './backoff.js';
+} from '../argument-checks.js';
+export { type BackoffOptions, backoffDelayMs } from '../backoff.js';
 export {
   type BackendConfig,
   baseConfigSchema,
@@ -19,16 +19,16 @@ export {
   rules,
   validateConfig,
   type WithOptionalType,
-} from './config-validation.js';
-export { entriesToArray, keysToArray } from './entries.js';
-export { isCallerError } from './errors.js';
+} from '../config-validation.js';
+export { entriesToArray, keysToArray } from '../entries.js';
+export { isCallerError } from '../errors.js';
 export {
   addToStoredInteger,
   encodeStoredInteger,
   outOfRange,
   parseStoredInteger,
   validateDelta,
-} from './integers.js';
+} from '../integers.js';
 export {
   LOCK_KEY_SPACE,
   namespacePrefix,
@@ -36,15 +36,15 @@ export {
   validateKey,
   validateNamespace,
   validatePrefix,
-} from './keys.js';
-export { readyOrClosed } from './ready.js';
-export { buildStats, createCounters, type StatsCounters } from './stats.js';
+} from '../keys.js';
+export { readyOrClosed } from '../ready.js';
+export { buildStats, createCounters, type StatsCounters } from '../stats.js';
 export type {
   Awaitable,
   BackendStats,
   CacheStore,
   StoreCapabilities,
   StoreObserver,
-} from './store.js';
-export { mapStoreError } from './store-cache.js';
-export { normalizeTtl } from './ttl.js';
+} from '../store.js';
+export { mapStoreError } from '../store-cache.js';
+export { normalizeTtl } from '../ttl.js';
