@@ -231,11 +231,10 @@ export class MemoryStore implements CacheStore {
 
   #sweep(): void {
     const o = this.#observer;
-    const observed = o !== undefined && o.events.wants('expirySweep');
-    const startMs = observed ? performance.now() : 0;
+    const startMs = o?.events.wants('expirySweep') ? performance.now() : -1;
     const removed = this.#store.sweep(SWEEP_BUDGET);
     this.#locks.sweep(SWEEP_BUDGET);
-    if (observed && removed > 0) {
+    if (o !== undefined && startMs >= 0 && removed > 0) {
       const durationMs = performance.now() - startMs;
       o.events.emit('expirySweep', { ...o.source, removed, durationMs });
     }
