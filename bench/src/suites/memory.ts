@@ -6,6 +6,7 @@ import { createLRU } from 'lru.min';
 import { LRUCache } from 'lru-cache';
 import { lru as tinyLru } from 'tiny-lru';
 import { type Contender, compare } from '../harness.js';
+import { zipfTrace } from '../zipf.js';
 
 // `pnpm bench memory`: InMemoryCache against lru-cache, lru.min, tiny-lru and a bare Map,
 // every contender behind the same async function per call; then hit ratios and heap per entry.
@@ -13,38 +14,6 @@ import { type Contender, compare } from '../harness.js';
 const KEY_SPACE = 100_000;
 const OPS = 200_000;
 const keys = Array.from({ length: KEY_SPACE }, (_, i) => `k${i.toString().padStart(15, '0')}`);
-
-/** A seeded PRNG, so every run draws the same trace. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `count` key indexes drawn from Zipf(s) over the key space (rank 0 the most popular). */
-function zipfTrace(count: number, s: number, seed: number): Uint32Array {
-  const cdf = new Float64Array(KEY_SPACE);
-  let sum = 0;
-  for (let i = 0; i < KEY_SPACE; i++) cdf[i] = sum += 1 / (i + 1) ** s;
-  const random = mulberry32(seed);
-  const trace = new Uint32Array(count);
-  for (let n = 0; n < count; n++) {
-    const u = random() * sum;
-    let lo = 0;
-    let hi = KEY_SPACE - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] as number) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    trace[n] = lo;
-  }
-  return trace;
-}
 
 interface AsyncCache {
   get(key: string): Promise<Uint8Array | undefined>;
@@ -191,7 +160,7 @@ const points = (a: number, b: number) => `${((a - b) * 100).toFixed(2)} percenta
 
 async function hitRatios(): Promise<void> {
   const capacity = KEY_SPACE / 10;
-  const trace = zipfTrace(1_000_000, 1, 42);
+  const trace = zipfTrace(KEY_SPACE, 1_000_000, 1, 42);
   const value = new Uint8Array(16);
   const bound = staticBound(trace, capacity);
   const rows: Array<[string, number]> = [];
@@ -224,7 +193,7 @@ async function hitRatios(): Promise<void> {
   console.log(`LFU vs exact unbounded LFU: ${points(lfu, exact)}`);
 
   // The same, on a trace five times as long: how much of the gap is the cost of learning.
-  const long = zipfTrace(5_000_000, 1, 42);
+  const long = zipfTrace(KEY_SPACE, 5_000_000, 1, 42);
   const longBound = staticBound(long, capacity);
   const cache = new InMemoryCache({ policy: 'lfu', maxItems: capacity, defaultTtlMs: Infinity });
   const longLfu = await hitRatio(cache, long, value);
@@ -305,7 +274,7 @@ export default async function run(): Promise<void> {
   // MEMORY_BENCH=throughput,hits,heap picks sections (default: all).
   const only = process.env.MEMORY_BENCH?.split(',');
   const want = (section: string) => only === undefined || only.includes(section);
-  const trace = zipfTrace(OPS, 1, 7);
+  const trace = zipfTrace(KEY_SPACE, OPS, 1, 7);
   if (want('throughput')) {
     await throughput(trace, 16);
     await throughput(trace, 1024);
