@@ -157,7 +157,16 @@ export class Dispatcher {
   };
 
   #track(command: Command): void {
-    this.#pending.push(command);
+    // Let go of the settled commands at the front now rather than at the next sweep: one
+    // awaited call at a time then keeps no command (and its reply) alive past its turn.
+    const pending = this.#pending;
+    while (this.#head < pending.length && (pending[this.#head] as Command).isSettled) this.#head++;
+    if (this.#head === pending.length && this.#head > 0) {
+      this.#dropped += this.#head;
+      pending.length = 0;
+      this.#head = 0;
+    }
+    pending.push(command);
     if (this.#sweeper === undefined) {
       this.#sweeper = setInterval(this.#sweep, this.#periodMs);
       this.#sweeper.unref();
