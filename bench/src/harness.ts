@@ -33,6 +33,21 @@ function median(values: number[]): number {
 }
 
 /**
+ * Who goes in round `r`: a rotation, so each contender goes first in turn, and the
+ * reversed list every other pass of rotations, so each follows every other one as often.
+ * Plain rotation keeps the cyclic order, so a contender always ran right after the same
+ * one and paid for its leftovers (garbage collected during the next round, counted in that
+ * round's time and CPU): in `pnpm bench redis`, whoever followed auto-pipelined ioredis.
+ */
+function roundOrder<T>(contenders: readonly T[], r: number): T[] {
+  const n = contenders.length;
+  const pass = Math.floor(r / n);
+  const list = pass % 2 === 0 ? contenders : [...contenders].reverse();
+  const shift = ((r % n) + n) % n;
+  return [...list.slice(shift), ...list.slice(0, shift)];
+}
+
+/**
  * Times contenders side by side in one process, interleaving their rounds (and
  * rotating who goes first) so drift in machine load hits everyone alike, then
  * prints medians and the throughput ratio of each to the baseline.
@@ -46,8 +61,7 @@ export async function compare(
   const warmup = options.warmupRounds ?? 1;
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = -warmup; r < rounds; r++) {
-    const shift = ((r % contenders.length) + contenders.length) % contenders.length;
-    const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
+    const order = roundOrder(contenders, r);
     for (const contender of order) {
       await contender.beforeRound?.();
       const start = performance.now();
