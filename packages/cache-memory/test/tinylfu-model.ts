@@ -1,4 +1,4 @@
-import { ADMISSION_SAMPLE_FACTOR } from '../src/order/admission-sketch.js';
+import { ADMISSION_SAMPLE_FACTOR, DOORKEEPER_BITS_PER_USE } from '../src/order/admission-sketch.js';
 import { SKETCH_MAX_COUNT } from '../src/order/frequency-sketch.js';
 import { PROTECTED_SHARE } from '../src/order/tinylfu-order.js';
 import { WINDOW_INITIAL_SHARE } from '../src/order/window-climber.js';
@@ -20,21 +20,26 @@ const INITIAL_SLOTS = 16;
 const DOORKEEPER_MIN_BITS = 1024;
 
 const powerOfTwoAtLeast = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+const doorBitsFor = (sampleSize: number) =>
+  powerOfTwoAtLeast(Math.max(DOORKEEPER_MIN_BITS, DOORKEEPER_BITS_PER_USE * sampleSize));
 
 /**
  * W-TinyLFU with a fixed window (the climber off), written the obvious way:
  * a plain array of entries tagged with their segment and the time they went
  * to the front of it, victims found by linear scans, and exact counts in
  * place of the sketch: per key a doorkeeper flag (the first use in a sample)
- * and a count of the later uses, capped at 15; the estimate is their sum;
- * after each sample every count is halved and every flag cleared. The
+ * and a count of the later uses, capped at 15; the estimate is the count plus
+ * one if the key has a flag from this sample or the one before; after each
+ * sample every count is halved and the flags become "the one before". The
  * sketch gives the same numbers for keys that share no counter in some row
  * and no doorkeeper bit set, which the tests check for the keys they use.
  */
 export class TinyLfuModel {
   readonly entries: TinyEntry[] = [];
   readonly evicted: string[] = [];
-  readonly #doors = new Set<string>();
+  #doors = new Set<string>();
+  /** The previous sample's doorkeeper flags. */
+  #previousDoors = new Set<string>();
   readonly #counts = new Map<string, number>();
   #clock = 0;
   #recorded = 0;
@@ -49,7 +54,7 @@ export class TinyLfuModel {
   ) {
     const entries = maxItems === INF ? INITIAL_SLOTS : maxItems;
     this.#sampleSize = fixedSampleSize ?? ADMISSION_SAMPLE_FACTOR * entries;
-    this.#doorBits = powerOfTwoAtLeast(Math.max(DOORKEEPER_MIN_BITS, this.#sampleSize));
+    this.#doorBits = doorBitsFor(this.#sampleSize);
   }
 
   get bytes(): number {
@@ -62,7 +67,8 @@ export class TinyLfuModel {
 
   /** The estimate the sketch should give for `key`. */
   estimate(key: string): number {
-    return (this.#counts.get(key) ?? 0) + (this.#doors.has(key) ? 1 : 0);
+    const door = this.#doors.has(key) || this.#previousDoors.has(key);
+    return (this.#counts.get(key) ?? 0) + (door ? 1 : 0);
   }
 
   read(key: string): boolean {
@@ -164,17 +170,19 @@ export class TinyLfuModel {
     const slots = powerOfTwoAtLeast(Math.max(INITIAL_SLOTS, held));
     if (this.fixedSampleSize !== undefined) return;
     this.#sampleSize = ADMISSION_SAMPLE_FACTOR * slots;
-    const bits = powerOfTwoAtLeast(Math.max(DOORKEEPER_MIN_BITS, this.#sampleSize));
+    const bits = doorBitsFor(this.#sampleSize);
     if (bits > this.#doorBits) {
       this.#doorBits = bits;
       this.#doors.clear();
+      this.#previousDoors.clear();
     }
   }
 
   #record(key: string): void {
     if (this.#recorded >= this.#sampleSize) {
       for (const [k, n] of this.#counts) this.#counts.set(k, Math.floor(n / 2));
-      this.#doors.clear();
+      this.#previousDoors = this.#doors;
+      this.#doors = new Set();
       this.#recorded = 0;
     }
     this.#recorded++;

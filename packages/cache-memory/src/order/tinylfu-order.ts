@@ -4,7 +4,7 @@ import type { EvictionOrder } from './eviction-order.js';
 import { hashKey } from './frequency-sketch.js';
 import { HotKeyTracker } from './hot-keys.js';
 import { Links, NO_SLOT, SlotList } from './slot-list.js';
-import { CLIMB_SAMPLE_FACTOR, WindowClimber } from './window-climber.js';
+import { climbSampleFor, WindowClimber } from './window-climber.js';
 
 /** Share of the main space kept for entries used again while there (the protected segment). */
 export const PROTECTED_SHARE = 0.8;
@@ -91,7 +91,7 @@ export class TinyLfuOrder implements EvictionOrder {
     const climbSample = options.climbSampleSize;
     this.#adaptive = climbSample !== INFINITY;
     this.#fixedClimbSample = climbSample !== undefined;
-    this.#climber = new WindowClimber(climbSample ?? CLIMB_SAMPLE_FACTOR * this.#capacity());
+    this.#climber = new WindowClimber(climbSample ?? climbSampleFor(this.#capacity()));
   }
 
   /** The frequency sketch, or null when the cache is unbounded. */
@@ -246,7 +246,7 @@ export class TinyLfuOrder implements EvictionOrder {
     if (this.#held < capacity) return;
     // Bounded by bytes only, the sample follows the entries held.
     if (this.#maxItems === INFINITY && !this.#fixedClimbSample)
-      this.#climber.sampleSize = CLIMB_SAMPLE_FACTOR * capacity;
+      this.#climber.sampleSize = climbSampleFor(capacity);
     this.#climber.record(hit);
   }
 
