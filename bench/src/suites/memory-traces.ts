@@ -11,6 +11,7 @@ import { loadTrace, lruHitRatio, optHitRatio, type Trace } from '../trace-replay
 // API (get; on a miss, set), next to exact LRU and Belady's OPT computed here. Writes one SVG
 // chart per trace into packages/cache-memory/docs/traces/ and checks the targets of issue 19.
 // `TRACES=extra` replays the validation set in ../shared/traces-extra instead (no charts);
+// `TRACES_DIR=<dir>` reads that set's files from another folder (a copy of the same files).
 // `MEMORY_TRACES=throughput` runs only the lru-vs-tinylfu throughput replays.
 
 // The repository root; the traces sit beside it in ../shared.
@@ -122,16 +123,29 @@ async function evaluate(spec: TraceSpec, dir: string, chartDir: string | undefin
     const title = `${spec.name} (${trace.accesses.length.toLocaleString('en-US')} accesses): hit ratio`;
     writeFileSync(join(chartDir, `${spec.name}.svg`), hitRatioChart(title, spec.sizes, series));
   }
-  const at = spec.sizes.indexOf(spec.target);
-  const pick = (n: string) => results.get(n)?.[at] ?? 0;
-  const row: TargetRow = {
-    name: `${spec.name} @ ${spec.target}`,
-    lru: pick('exact LRU'),
-    lfu: pick('lfu'),
-    tinylfu: pick('tinylfu'),
-    opt: pick('OPT'),
+  const rowAt = (at: number): TargetRow => {
+    const pick = (n: string) => results.get(n)?.[at] ?? 0;
+    return {
+      name: `${spec.name} @ ${spec.sizes[at]}`,
+      lru: pick('exact LRU'),
+      lfu: pick('lfu'),
+      tinylfu: pick('tinylfu'),
+      opt: pick('OPT'),
+    };
   };
-  return { row, trace, keys };
+  const row = rowAt(spec.sizes.indexOf(spec.target));
+  return { row, everySize: spec.sizes.map((_, at) => rowAt(at)), trace, keys };
+}
+
+/** The floor (the better of LRU and LFU minus one point) holds at every size, not only the table's. */
+function checkFloors(rows: TargetRow[]): void {
+  const below = rows.filter((r) => r.tinylfu < Math.max(r.lru, r.lfu) - 0.01);
+  const shares = rows.map((r) => (r.opt > r.lru ? (r.tinylfu - r.lru) / (r.opt - r.lru) : 1));
+  const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
+  console.log(
+    `every size (${rows.length} cells): ${below.length === 0 ? 'floor met everywhere' : `below the floor at ${below.map((r) => `${r.name} (${((r.tinylfu - Math.max(r.lru, r.lfu) + 0.01) * 100).toFixed(2)} pts)`).join(', ')}`}; ` +
+      `average share of the LRU→OPT gap closed ${(mean * 100).toFixed(0)}%`,
+  );
 }
 
 function checkTargets(rows: TargetRow[]): void {
@@ -187,7 +201,8 @@ async function throughput(trace: Trace, keys: string[], size: number): Promise<v
 /** Hit ratios on the traces, one chart each, the targets, then tinylfu's throughput vs lru. */
 export default async function run(): Promise<void> {
   const extra = process.env.TRACES === 'extra';
-  const dir = join(root, '..', 'shared', extra ? 'traces-extra' : 'traces');
+  const dir =
+    process.env.TRACES_DIR ?? join(root, '..', 'shared', extra ? 'traces-extra' : 'traces');
   if (!existsSync(dir)) {
     console.log(`no traces at ${dir}: skipped`);
     return;
@@ -204,13 +219,16 @@ export default async function run(): Promise<void> {
   const chartDir = extra ? undefined : join(root, 'packages', 'cache-memory', 'docs', 'traces');
   if (chartDir !== undefined) mkdirSync(chartDir, { recursive: true });
   const rows: TargetRow[] = [];
+  const cells: TargetRow[] = [];
   const replays: Array<{ trace: Trace; keys: string[]; size: number }> = [];
   for (const spec of extra ? EXTRA : MAIN) {
-    const { row, trace, keys } = await evaluate(spec, dir, chartDir);
+    const { row, everySize, trace, keys } = await evaluate(spec, dir, chartDir);
     rows.push(row);
+    cells.push(...everySize);
     replays.push({ trace, keys, size: spec.target });
   }
   checkTargets(rows);
+  checkFloors(cells);
   if (extra) return;
   for (const { trace, keys, size } of replays.filter((r) =>
     ['multi2', 'web07'].includes(r.trace.name),
