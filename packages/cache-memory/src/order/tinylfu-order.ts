@@ -49,7 +49,7 @@ export interface TinyLfuOptions {
  * whenever a recently evicted key comes back. Resizing moves at most two
  * entries per operation between segments, so every method is O(1) (the
  * sketch's halving amortised). Memory: two links, a segment byte and a 32-bit
- * key hash per slot, plus the sketch (under 8 bytes per entry) and the ghosts
+ * key hash per slot, plus the sketch (about 14 bytes per entry) and the ghosts
  * (8 bytes per entry), power-of-two rounding aside.
  */
 export class TinyLfuOrder implements EvictionOrder {
