@@ -134,7 +134,12 @@ describe('the admin dashboard in Chromium', () => {
       expect(await page.isDisabled('#clear-go')).toBe(true);
       await page.fill('#clear-confirm', 'users');
       await page.click('#clear-go');
-      await page.locator('#status', { hasText: 'cleared users' }).waitFor({ timeout });
+      await page.locator('#action', { hasText: 'cleared users' }).waitFor({ timeout });
+      // The outcome stays on the page while the figures keep refreshing.
+      const status = async () => page.textContent('#status');
+      const refreshedAt = await status();
+      await expect.poll(status, { timeout }).not.toBe(refreshedAt);
+      expect(await page.textContent('#action')).toContain('cleared users');
       await run.waitFor('admin clear status=200 namespace=users operator="browser-test"');
 
       expect(consoleErrors).toEqual([]);

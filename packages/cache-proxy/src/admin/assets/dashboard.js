@@ -247,11 +247,11 @@
           headers: { 'content-type': 'application/json' },
           body,
         });
-        $('#status').textContent =
+        $('#action').textContent =
           `cleared ${done.cleared} at ${new Date(done.at).toLocaleTimeString()}`;
       } catch (error) {
         if (error instanceof Refused) return signOut('The admin token was refused.');
-        $('#status').textContent = `clear failed: ${error.message}`;
+        $('#action').textContent = `clear failed: ${error.message}`;
       }
     };
     dialog.returnValue = '';
