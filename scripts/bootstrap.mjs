@@ -16,6 +16,9 @@ const SERVER_BINARIES = [
   ['saslpasswd2', 'sasl2-bin'],
 ];
 
+/** The browser the cache-proxy dashboard test drives through playwright-core (whose own download cannot be used here). */
+const BROWSER_BINARIES = [['chromium', 'chromium']];
+
 /**
  * Python modules the tests import with Debian's interpreter (/usr/bin/python3), with their
  * Debian package: pylibmc is libmemcached's client, the peer of the memcached ketama interop test.
@@ -78,10 +81,11 @@ export function ensurePnpm() {
   }
 }
 
-/** Installs the Debian packages of missing servers (and Python modules) when root; otherwise says what to install. */
+/** Installs the Debian packages of missing servers (Python modules, Chromium) when root; otherwise says what to install. */
 export function ensureServers() {
   const missing = [
     ...SERVER_BINARIES.filter(([binary]) => which(binary) === undefined),
+    ...BROWSER_BINARIES.filter(([binary]) => which(binary) === undefined),
     ...PYTHON_MODULES.filter(([module]) => !hasPythonModule(module)),
   ].map(([, pkg]) => pkg);
   if (missing.length === 0) return;
@@ -89,7 +93,7 @@ export function ensureServers() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || which('apt-get') === undefined) {
     console.error(
-      `The tests need real servers that are not installed: ${missing.join(', ')}.\n` +
+      `The tests need real servers (and a browser) that are not installed: ${missing.join(', ')}.\n` +
         `Install them, then run the tests again:\n  sudo apt-get install -y ${packages.join(' ')}`,
     );
     process.exit(1);

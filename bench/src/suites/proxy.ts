@@ -43,6 +43,7 @@ const viaCache = (cache: CacheService) =>
 export default async function run(): Promise<void> {
   const dir = makeTempDir('bench-proxy');
   const socketPath = join(dir.path, 'cache.sock');
+  const adminSocketPath = join(dir.path, 'admin.sock');
   const port = await freePort();
   const redisPort = await freePort();
   const cli = join(
@@ -51,6 +52,7 @@ export default async function run(): Promise<void> {
     'cli.js',
   );
   let server: ChildProcess | undefined;
+  let adminServer: ChildProcess | undefined;
   const redisServer = await startManagedServer({
     name: 'redis-server',
     binary: requireBinary('redis-server', 'redis-server'),
@@ -61,22 +63,9 @@ export default async function run(): Promise<void> {
   const opened: CacheService[] = [];
   let redis: Redis | undefined;
   try {
-    server = fork(cli, ['--socket', socketPath, '--port', String(port), '--ipc'], {
-      env: {
-        ...process.env,
-        PYWATT_CACHE_TOKENS: JSON.stringify([{ token: TOKEN, namespace: 'bench' }]),
-      },
-      serialization: 'advanced',
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    });
-    let out = '';
-    server.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    while (!out.includes('listening')) {
-      if (server.exitCode !== null) throw new Error(`pywatt-cache-server exited: ${out}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    server = await startServer(cli, ['--socket', socketPath, '--port', String(port), '--ipc']);
+    // The same server with the dashboard on: every request timed and counted into its histogram.
+    adminServer = await startServer(cli, ['--socket', adminSocketPath, '--admin-port', '0']);
     const open = async (make: () => Promise<CacheService>) => {
       const cache = await make();
       opened.push(cache);
@@ -84,6 +73,9 @@ export default async function run(): Promise<void> {
     };
     const memory = await open(() => createMemoryCache({}));
     const unix = await open(() => createProxyCache({ transport: { socketPath }, token: TOKEN }));
+    const unixAdmin = await open(() =>
+      createProxyCache({ transport: { socketPath: adminSocketPath }, token: TOKEN }),
+    );
     const tcp = await open(() =>
       createProxyCache({ transport: { host: '127.0.0.1', port }, token: TOKEN }),
     );
@@ -103,6 +95,7 @@ export default async function run(): Promise<void> {
       [
         { name: 'memory direct', round: viaCache(memory) },
         { name: 'proxy unix socket', round: viaCache(unix) },
+        { name: 'proxy unix, dashboard on', round: viaCache(unixAdmin) },
         { name: 'proxy tcp', round: viaCache(tcp) },
         { name: 'proxy ipc', round: viaCache(ipc) },
         {
@@ -118,12 +111,35 @@ export default async function run(): Promise<void> {
   } finally {
     await Promise.all(opened.map((c) => c.close()));
     redis?.disconnect();
-    if (server !== undefined && server.exitCode === null) {
-      const exited = once(server, 'exit');
-      server.kill('SIGTERM');
+    for (const child of [server, adminServer]) {
+      if (child === undefined || child.exitCode !== null) continue;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
       await exited;
     }
     await redisServer.stop();
     dir.remove();
   }
+}
+
+/** Forks pywatt-cache-server with `args` and waits until it listens. */
+async function startServer(cli: string, args: string[]): Promise<ChildProcess> {
+  const child = fork(cli, args, {
+    env: {
+      ...process.env,
+      PYWATT_CACHE_TOKENS: JSON.stringify([{ token: TOKEN, namespace: 'bench' }]),
+      PYWATT_CACHE_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    },
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  while (!out.includes('listening')) {
+    if (child.exitCode !== null) throw new Error(`pywatt-cache-server exited: ${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return child;
 }

@@ -1,4 +1,11 @@
 export {
+  ADMIN_TOKEN_ENV,
+  type AdminEndpoint,
+  type AdminEvent,
+  type AdminOptions,
+  serveAdmin,
+} from './admin/admin-server.js';
+export {
   createProxyCache,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_OPERATION_TIMEOUT_MS,
@@ -23,6 +30,8 @@ export type { Servable, StoreBackedCache } from './server/hosted-cache.js';
 export {
   METRICS_CONTENT_TYPE,
   type MetricsEndpoint,
+  type MetricsObserver,
+  type RequestRecord,
   ServerMetrics,
   serveMetrics,
 } from './server/server-metrics.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CacheError } from '@pywatt/cache-core';
+import { ADMIN_TOKEN_ENV } from '../admin/admin-server.js';
 import type { TokenGrant } from '../server/auth.js';
 import type { ListenTarget } from '../server/cache-server.js';
 
@@ -16,6 +17,8 @@ export interface CliOptions {
   server: Record<string, unknown>;
   /** Serve Prometheus metrics at http://127.0.0.1:<port>/metrics. */
   metricsPort?: number;
+  /** Serve the admin dashboard (never printed: it holds the admin token). */
+  admin?: { port: number; host: string; token: string };
 }
 
 /** The usage text. */
@@ -30,6 +33,9 @@ backend installed where the command runs).
   --host HOST            TCP host (default 127.0.0.1; must be loopback)
   --ipc                  also serve the parent over the IPC channel (when started with fork())
   --metrics-port N       serve Prometheus metrics at http://127.0.0.1:N/metrics (0: a free port)
+  --admin-port N         serve the admin dashboard at http://127.0.0.1:N/ (0: a free port); needs an admin token
+  --admin-host HOST      bind the dashboard elsewhere (default 127.0.0.1; it speaks plain HTTP)
+  --admin-token-file F   the admin token (at least 16 characters), else PYWATT_CACHE_ADMIN_TOKEN
   --tokens-file FILE     JSON [{"token": "...", "namespace": "..."}] or lines "namespace token"
   --url URL              serve this backend instead, e.g. redis://127.0.0.1:6379 or file:///var/cache/app
   --config FILE          JSON { "listen": [...], "tokensFile": "...", "url": "...", "memory": {...}, "server": {...} }
@@ -37,6 +43,7 @@ backend installed where the command runs).
   --max-size-bytes N     memory backend bound (bytes)
   --policy P             lru | fifo | mru | lfu | none
   --default-ttl-ms N     TTL of writes that give none
+  --hot-keys N           memory backend: follow the N hottest keys for the dashboard (policy lfu or tinylfu)
   --help                 this text
 
 Tokens may also come from PYWATT_CACHE_TOKENS (same formats as the file).
@@ -86,6 +93,41 @@ const readJson = (path: string): Record<string, unknown> => {
   }
 };
 
+const readText = (path: string, what: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    return fail(`cannot read ${what} ${path}: ${(error as Error).message}`);
+  }
+};
+
+function adminOptions(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): Pick<CliOptions, 'admin'> {
+  const port = integer(values['admin-port'] as string | undefined, '--admin-port');
+  if (port === undefined) {
+    if (values['admin-host'] !== undefined || values['admin-token-file'] !== undefined)
+      fail('--admin-host and --admin-token-file need --admin-port');
+    return {};
+  }
+  const file = values['admin-token-file'] as string | undefined;
+  const token =
+    file === undefined ? env[ADMIN_TOKEN_ENV] : readText(file, 'admin token file').trim();
+  if (token === undefined || token === '')
+    fail(
+      `--admin-port needs an admin token: give --admin-token-file FILE or set ${ADMIN_TOKEN_ENV}`,
+    );
+  if ((token as string).length < 16) fail('the admin token must be at least 16 characters');
+  return {
+    admin: {
+      port,
+      host: (values['admin-host'] as string | undefined) ?? '127.0.0.1',
+      token: token as string,
+    },
+  };
+}
+
 /** Resolves argv, the config file and the environment into {@link CliOptions}; undefined for --help. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | undefined {
   const { values } = parseArgs({
@@ -104,6 +146,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
       help: { type: 'boolean' },
       ipc: { type: 'boolean' },
       'metrics-port': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-token-file': { type: 'string' },
+      'hot-keys': { type: 'string' },
     },
     strict: true,
   });
@@ -126,13 +172,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
     values['tokens-file'] ?? (typeof file.tokensFile === 'string' ? file.tokensFile : undefined);
   let tokens: TokenGrant[];
   if (tokensFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(tokensFile, 'utf8');
-    } catch (error) {
-      return fail(`cannot read tokens file ${tokensFile}: ${(error as Error).message}`);
-    }
-    tokens = parseTokens(text, tokensFile);
+    tokens = parseTokens(readText(tokensFile, 'tokens file'), tokensFile);
   } else if (env.PYWATT_CACHE_TOKENS !== undefined)
     tokens = parseTokens(env.PYWATT_CACHE_TOKENS, 'PYWATT_CACHE_TOKENS');
   else return fail('no tokens: give --tokens-file FILE or set PYWATT_CACHE_TOKENS');
@@ -147,6 +187,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
   set('maxSizeBytes', integer(values['max-size-bytes'], '--max-size-bytes'));
   set('policy', values.policy);
   set('defaultTtlMs', integer(values['default-ttl-ms'], '--default-ttl-ms'));
+  set('hotKeys', integer(values['hot-keys'], '--hot-keys'));
   const url = values.url ?? (typeof file.url === 'string' ? file.url : undefined);
   const metricsPort = integer(values['metrics-port'], '--metrics-port');
   if (url !== undefined && Object.keys(memory).length > 0)
@@ -157,6 +198,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
     memory,
     ...(url === undefined ? {} : { url }),
     ...(metricsPort === undefined ? {} : { metricsPort }),
+    ...adminOptions(values, env),
     server: { ...((file.server as Record<string, unknown> | undefined) ?? {}) },
   };
 }

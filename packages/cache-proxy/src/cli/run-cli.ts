@@ -1,8 +1,18 @@
 import { CacheError, describeError, type StoreCache } from '@pywatt/cache-core';
+import { type AdminEndpoint, type AdminEvent, serveAdmin } from '../admin/admin-server.js';
 import { startCacheServer } from '../server/cache-server.js';
 import type { ConnectionEvent } from '../server/connection.js';
 import { type MetricsEndpoint, ServerMetrics, serveMetrics } from '../server/server-metrics.js';
 import { parseCli, USAGE } from './cli-options.js';
+
+/** One readable audit line per admin event (never a token). */
+export function formatAdminEvent(e: AdminEvent): string {
+  const parts = [new Date().toISOString(), 'admin', e.event, `status=${e.status}`];
+  if (e.namespace !== undefined) parts.push(`namespace=${e.namespace}`);
+  if (e.operator !== undefined) parts.push(`operator=${JSON.stringify(e.operator)}`);
+  parts.push(`from=${e.remoteAddress}`, `${e.method} ${e.path}`);
+  return parts.join(' ');
+}
 
 /** One readable log line per connection event (never a token). */
 export function formatEvent(e: ConnectionEvent): string {
@@ -63,15 +73,30 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   let cache: StoreCache | undefined;
   let endpoint: MetricsEndpoint | undefined;
+  let admin: AdminEndpoint | undefined;
   try {
     cache =
       options.url === undefined
         ? await loadMemoryBackend(options.memory)
         : await loadBackendByUrl(options.url);
-    const metrics = options.metricsPort === undefined ? undefined : new ServerMetrics();
-    if (metrics !== undefined) {
-      endpoint = await serveMetrics(metrics, options.metricsPort as number);
+    const metrics =
+      options.metricsPort === undefined && options.admin === undefined
+        ? undefined
+        : new ServerMetrics();
+    if (metrics !== undefined && options.metricsPort !== undefined) {
+      endpoint = await serveMetrics(metrics, options.metricsPort);
       console.log(`${new Date().toISOString()} metrics http://127.0.0.1:${endpoint.port}/metrics`);
+    }
+    if (metrics !== undefined && options.admin !== undefined) {
+      admin = await serveAdmin({
+        ...options.admin,
+        metrics,
+        cache,
+        namespaces: options.tokens.map((grant) => grant.namespace),
+        log: (event) => console.log(formatAdminEvent(event)),
+      });
+      const host = admin.host.includes(':') ? `[${admin.host}]` : admin.host;
+      console.log(`${new Date().toISOString()} admin http://${host}:${admin.port}/`);
     }
     const server = await startCacheServer({
       ...options.server,
@@ -100,12 +125,14 @@ export async function runCli(argv: string[]): Promise<number> {
     if (onDisconnect !== undefined) process.off('disconnect', onDisconnect);
     console.log(`${new Date().toISOString()} ${signal}: draining`);
     await server.close();
+    await admin?.close();
     await endpoint?.close();
     await cache.close();
     console.log(`${new Date().toISOString()} stopped`);
     if (overIpc && process.connected) process.disconnect();
     return 0;
   } catch (error) {
+    await admin?.close();
     await endpoint?.close();
     await cache?.close();
     console.error(`pywatt-cache-server: ${describeError(error)}`);

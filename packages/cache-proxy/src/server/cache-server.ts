@@ -64,7 +64,7 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
             metrics.connection(event);
             log?.(event);
           },
-    onRequest: metrics === undefined ? undefined : (ns, code) => metrics.request(ns, code),
+    onRequest: metrics === undefined ? undefined : (record) => metrics.record(record),
   };
   const onClosed = (c: ServerConnection) => connections.delete(c);
 

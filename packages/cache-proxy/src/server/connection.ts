@@ -19,6 +19,7 @@ import type { Transport } from '../transport/transport.js';
 import type { TokenTable } from './auth.js';
 import { dispatch } from './dispatch.js';
 import type { HostedCache } from './hosted-cache.js';
+import type { RequestRecord } from './server-metrics.js';
 
 /** One line of the server's connection log. Never carries a token. */
 export interface ConnectionEvent {
@@ -45,8 +46,8 @@ export interface ConnectionContext {
   idleTimeoutMs: number;
   frameTimeoutMs: number;
   log(event: ConnectionEvent): void;
-  /** Counts each answered request by token namespace (for `/metrics`). */
-  onRequest?: ((tokenNamespace: string, errorCode: string | undefined) => void) | undefined;
+  /** Reports each answered request (for `/metrics` and the admin dashboard). */
+  onRequest?: ((record: RequestRecord) => void) | undefined;
 }
 
 /** The server side of one client connection: handshake, then requests, then close. */
@@ -152,14 +153,24 @@ export class ServerConnection {
     } else {
       this.#inFlight++;
       this.#arm(0, '');
-      dispatch(this.#ctx.hosted, this.#scope, frame.op, frame.args).then(
+      const { onRequest } = this.#ctx;
+      const startedAt = onRequest === undefined ? 0 : performance.now();
+      const tokenNamespace = this.#tokenNamespace;
+      const opCode = frame.op;
+      dispatch(this.#ctx.hosted, this.#scope, opCode, frame.args).then(
         (result) => {
-          this.#ctx.onRequest?.(this.#tokenNamespace, undefined);
+          onRequest?.({
+            tokenNamespace,
+            opCode,
+            durationMs: performance.now() - startedAt,
+            result,
+          });
           this.#answer(() => writeResult(this.#sink.writer, frame.id, result));
         },
         (error) => {
           const e = this.#ctx.hosted.wrap(error, 'request');
-          this.#ctx.onRequest?.(this.#tokenNamespace, e.code);
+          const durationMs = performance.now() - startedAt;
+          onRequest?.({ tokenNamespace, opCode, durationMs, error: e });
           this.#answer(() => writeError(this.#sink.writer, frame.id, e.code, e.message));
         },
       );

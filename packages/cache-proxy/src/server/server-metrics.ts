@@ -2,6 +2,26 @@ import { createServer, type Server } from 'node:http';
 import { CacheError, describeError } from '@pywatt/cache-core';
 import type { ConnectionEvent } from './connection.js';
 
+/** One answered request, as the server reports it to {@link ServerMetrics.record}. */
+export interface RequestRecord {
+  /** The namespace of the token the client authenticated with. */
+  readonly tokenNamespace: string;
+  /** The protocol's operation code (see PROTOCOL.md). */
+  readonly opCode: number;
+  /** From the request's arrival to its answer being ready, in milliseconds. */
+  readonly durationMs: number;
+  /** What the request resolved with (undefined also when it failed). */
+  readonly result?: unknown;
+  /** Why it failed, when it did. */
+  readonly error?: CacheError | undefined;
+}
+
+/** Something that follows a server's requests and connections (the admin dashboard's live figures). */
+export interface MetricsObserver {
+  request?(record: RequestRecord): void;
+  connection?(event: ConnectionEvent): void;
+}
+
 /** The Prometheus text exposition content type (format 0.0.4). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -23,9 +43,23 @@ export class ServerMetrics {
   readonly #frameErrors = new Map<string, number>();
   /** Requests answered, by `namespace\0outcome` (outcome: `ok` or an error code). */
   readonly #requests = new Map<string, number>();
+  readonly #observers = new Set<MetricsObserver>();
+
+  /** Calls `observer` for every later request and connection event; returns the way to stop. */
+  observe(observer: MetricsObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  /** Counts one answered request and hands it to the observers. */
+  record(record: RequestRecord): void {
+    this.request(record.tokenNamespace, record.error?.code);
+    for (const observer of this.#observers) observer.request?.(record);
+  }
 
   /** Counts one connection event. */
   connection(event: ConnectionEvent): void {
+    for (const observer of this.#observers) observer.connection?.(event);
     if (event.event === 'open') {
       this.#opened++;
       this.#open++;
