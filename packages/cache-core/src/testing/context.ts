@@ -53,6 +53,15 @@ export interface SuiteContext {
   readonly ttlMs: number;
   /** A timeout for one case that sleeps a few TTLs. */
   readonly timedCaseMs: number;
+  /**
+   * Registers a case whose assertions hold only if the machine does not stall
+   * for longer than a TTL. `body` gets the base TTL and `assumeWithin`: call
+   * it after an awaited step with the `performance.now()` taken before the
+   * write it relies on and the time that write stays alive; if more time has
+   * passed, the outcome proves nothing, and the case reruns from the start
+   * with every TTL doubled (three attempts, then it fails saying so).
+   */
+  timed(name: string, body: (ttlMs: number, assumeWithin: AssumeWithin) => Promise<void>): void;
   /** A cache in a fresh namespace (or the namespace given), closed after the case. */
   cache(options?: Partial<CreateCacheOptions>): Promise<CacheService>;
   /** `count` caches over the same namespace: separate instances when storage is shared, else one. */
@@ -60,6 +69,23 @@ export interface SuiteContext {
   /** Expects `promise` to reject with a CacheError of `code`. */
   rejects(promise: Promise<unknown>, code: CacheErrorCode): Promise<CacheError>;
 }
+
+/** Throws {@link TimingStall} when more than `budgetMs` has passed since `sinceMs`. */
+export type AssumeWithin = (sinceMs: number, budgetMs: number) => void;
+
+/** The machine stalled longer than a timed case assumes; its outcome is inconclusive. */
+class TimingStall extends Error {}
+
+const TIMED_ATTEMPTS = 3;
+
+const assumeWithin: AssumeWithin = (sinceMs, budgetMs) => {
+  const elapsedMs = performance.now() - sinceMs;
+  if (elapsedMs >= budgetMs) {
+    throw new TimingStall(
+      `${elapsedMs.toFixed(0)} ms passed where the case assumes under ${budgetMs} ms`,
+    );
+  }
+};
 
 let namespaceCounter = 0;
 /** A namespace no other case uses, even across processes sharing a server. */
@@ -103,6 +129,25 @@ export function createSuiteContext(
     caps,
     ttlMs,
     timedCaseMs: 10_000 + ttlMs * 8,
+    timed(name, body) {
+      api.it(
+        name,
+        async () => {
+          for (let attempt = 1, scale = 1; ; attempt++, scale *= 2) {
+            try {
+              await body(ttlMs * scale, assumeWithin);
+              return;
+            } catch (error) {
+              if (!(error instanceof TimingStall)) throw error;
+              if (attempt === TIMED_ATTEMPTS) {
+                throw new Error(`the machine stalled in every attempt: ${error.message}`);
+              }
+            }
+          }
+        },
+        10_000 + ttlMs * 8 * 2 ** TIMED_ATTEMPTS,
+      );
+    },
     cache: (o = {}) => make({ namespace: freshNamespace(), ...o }),
     async peers(count, o = {}) {
       const namespace = o.namespace ?? freshNamespace();
