@@ -1,4 +1,12 @@
 export {
+  createProxyBus,
+  ProxyBus,
+  type ProxyBusListener,
+  type ProxyBusMembership,
+  type ProxyBusOptions,
+  type ProxyInvalidation,
+} from './client/proxy-bus.js';
+export {
   createProxyCache,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_OPERATION_TIMEOUT_MS,

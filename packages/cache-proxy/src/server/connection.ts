@@ -4,7 +4,13 @@ import {
   describeError,
   MAX_NAMESPACE_BYTES,
 } from '@pywatt/cache-core';
-import { FrameKind, HANDSHAKE_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/constants.js';
+import {
+  FrameKind,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  OP_NAMES,
+  Op,
+  PROTOCOL_VERSION,
+} from '../protocol/constants.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { FrameSink } from '../protocol/frame-sink.js';
 import {
@@ -15,10 +21,13 @@ import {
   writeResult,
   writeWelcome,
 } from '../protocol/messages.js';
+import { type PushedInvalidation, writePush } from '../protocol/push-frame.js';
+import type { WireValue } from '../protocol/values.js';
 import type { Transport } from '../transport/transport.js';
 import type { TokenTable } from './auth.js';
 import { dispatch } from './dispatch.js';
 import type { HostedCache } from './hosted-cache.js';
+import type { InvalidationHub, PushSubscriber } from './invalidation-hub.js';
 
 /** One line of the server's connection log. Never carries a token. */
 export interface ConnectionEvent {
@@ -39,6 +48,8 @@ export interface ConnectionEvent {
 export interface ConnectionContext {
   hosted: HostedCache;
   tokens: TokenTable;
+  /** Pushes invalidations to the connections that subscribed to them. */
+  hub: InvalidationHub;
   maxFrameBytes: number;
   maxInFlight: number;
   handshakeTimeoutMs: number;
@@ -64,6 +75,11 @@ export class ServerConnection {
   #timer: NodeJS.Timeout | undefined;
   #frameTimer: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
+  #origin = '';
+  /** Set once HELLO asked for pushes; in the hub once it sent `subscribe`. */
+  #subscriber: PushSubscriber | undefined;
+  #subscribed = false;
+  #pushSeq = 0;
   readonly #onClosed: (connection: ServerConnection) => void;
 
   constructor(
@@ -135,7 +151,9 @@ export class ServerConnection {
       throw new CacheError('PROTOCOL', `unexpected frame kind ${frame.kind} after the handshake`);
     }
     const w = this.#sink.writer;
-    if (this.#state === 'draining') {
+    if (frame.op === Op.subscribe) {
+      this.#subscribe(frame.id, frame.args);
+    } else if (this.#state === 'draining') {
       writeError(
         w,
         frame.id,
@@ -154,6 +172,10 @@ export class ServerConnection {
       this.#arm(0, '');
       dispatch(this.#ctx.hosted, this.#scope, frame.op, frame.args).then(
         (result) => {
+          // Before the answer: a subscriber's push leaves no later than the writer's acknowledgement.
+          const op = OP_NAMES.get(frame.op);
+          if (op !== undefined)
+            this.#ctx.hub.written(this.#origin, this.#scope, op, frame.args, result);
           this.#ctx.onRequest?.(this.#tokenNamespace, undefined);
           this.#answer(() => writeResult(this.#sink.writer, frame.id, result));
         },
@@ -176,8 +198,49 @@ export class ServerConnection {
     if (this.#transport?.congested) this.#transport.pause();
     if (this.#inFlight === 0) {
       if (this.#state === 'draining') this.#close('server is shutting down');
-      else this.#arm(this.#ctx.idleTimeoutMs, 'idle');
+      else this.#armIdle();
     }
+  }
+
+  // A subscriber that goes quiet is still listening: only connections without a subscription idle out.
+  #armIdle(): void {
+    this.#arm(this.#subscribed ? 0 : this.#ctx.idleTimeoutMs, 'idle');
+  }
+
+  #subscribe(id: number, args: WireValue[]): void {
+    const w = this.#sink.writer;
+    if (this.#subscriber === undefined) {
+      writeError(
+        w,
+        id,
+        'INVALID_ARGUMENT',
+        'subscribe needs a connection that asked for push in HELLO (see PROTOCOL.md)',
+      );
+      return;
+    }
+    try {
+      this.#ctx.hub.subscribe(this.#subscriber, args[0]);
+    } catch (error) {
+      const e = this.#ctx.hosted.wrap(error, 'subscribe');
+      writeError(w, id, e.code, e.message);
+      return;
+    }
+    this.#subscribed = true;
+    if (this.#inFlight === 0) this.#armIdle();
+    // The answer is the last sequence number sent: pushes after it are in order behind it.
+    writeResult(w, id, this.#pushSeq);
+  }
+
+  #push(origin: string, invalidation: PushedInvalidation): void {
+    if (this.#state === 'closed') return;
+    // A subscriber that stopped reading would make the server buffer without bound;
+    // dropping it is safe: a client empties its L1 when its subscription is lost.
+    if (this.#transport?.congested) {
+      this.destroy('push subscriber is not reading its invalidations');
+      return;
+    }
+    writePush(this.#sink.writer, ++this.#pushSeq, origin, invalidation);
+    this.#sink.flushSoon();
   }
 
   #handshake(frame: Frame): void {
@@ -220,16 +283,26 @@ export class ServerConnection {
     this.#tokenNamespace = tokenNamespace;
     this.#namespace = ns === undefined ? tokenNamespace : `${tokenNamespace}:${ns}`;
     this.#scope = `${this.#namespace}:`;
+    this.#origin = this.#ctx.hub.origin(this.id);
+    if (frame.options.push === true) {
+      this.#subscriber = {
+        scope: this.#scope,
+        prefixes: [],
+        push: (origin, invalidation) => this.#push(origin, invalidation),
+      };
+    }
     this.#state = 'ready';
     this.#decoder.trust();
     writeWelcome(this.#sink.writer, PROTOCOL_VERSION, {
       backend: this.#ctx.hosted.type,
       maxFrameBytes: this.#ctx.maxFrameBytes,
       maxInFlight: this.#ctx.maxInFlight,
+      origin: this.#origin,
+      push: this.#subscriber !== undefined,
     });
     this.#sink.flushSoon();
     this.#log({ event: 'authenticated', namespace: this.#namespace });
-    this.#arm(this.#ctx.idleTimeoutMs, 'idle');
+    this.#armIdle();
   }
 
   // A frame that starts and never finishes (a slow or stalled sender) must not hold the connection forever.
@@ -279,6 +352,7 @@ export class ServerConnection {
 
   #finish(reason: string, logged = false): void {
     this.#state = 'closed';
+    if (this.#subscriber !== undefined) this.#ctx.hub.unsubscribe(this.#subscriber);
     clearTimeout(this.#timer);
     clearTimeout(this.#frameTimer);
     this.#sink.discard();
