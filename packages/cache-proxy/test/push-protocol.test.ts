@@ -160,6 +160,46 @@ describe('push protocol', () => {
     await subscriber.next((f) => f.kind === FrameKind.PUSH);
   });
 
+  it('a write the backend failed is still pushed (it may have landed); a refused one is not', async () => {
+    // A backend that fails on demand: a fault a real store cannot produce when asked.
+    const failing = new MemoryStore({});
+    const realSet = failing.set.bind(failing);
+    failing.set = (key, value, ttlMs) =>
+      key.includes('boom')
+        ? Promise.reject(new CacheError('CONNECTION', 'backend went away'))
+        : realSet(key, value, ttlMs);
+    const path = `${dir.path}/failing.sock`;
+    const other = await startCacheServer({
+      cache: failing,
+      auth: { tokens: DEFAULT_GRANTS },
+      listen: { socketPath: path },
+    });
+    try {
+      const subscriber = await rawConnect(path);
+      opened.push(subscriber);
+      subscriber.send((w) => writeHello(w, 1, TOKENS.alpha, undefined, { push: true }));
+      await request(subscriber, Op.subscribe, [['']]);
+      const writer = await createProxyCache({
+        transport: { socketPath: path },
+        token: TOKENS.alpha,
+      });
+      opened.push(writer);
+      await expect(writer.setString('boom', 'v')).rejects.toMatchObject({ code: 'CONNECTION' });
+      await writer.setString('n', 'not a number');
+      await expect(writer.increment('n')).rejects.toMatchObject({ code: 'NOT_NUMERIC' });
+      await writer.setString('last', 'v');
+      await subscriber.next((f) => f.kind === FrameKind.PUSH && f.seq === 3);
+      expect(pushes(subscriber).map((f) => f.kind === FrameKind.PUSH && f.invalidation)).toEqual([
+        { kind: 'keys', keys: ['boom'] },
+        { kind: 'keys', keys: ['n'] },
+        { kind: 'keys', keys: ['last'] },
+      ]);
+    } finally {
+      await other.close();
+      await failing.close();
+    }
+  });
+
   it('refuses bad subscriptions with INVALID_ARGUMENT and keeps the connection', async () => {
     const { c } = await raw(true);
     const bad = [[], [[]], ['x'], [[1]], [Array(65).fill('p')], [['x'.repeat(1025)]]];

@@ -4,6 +4,7 @@ import {
   describeError,
   MAX_NAMESPACE_BYTES,
 } from '@pywatt/cache-core';
+import { isCallerError } from '@pywatt/cache-core/store';
 import {
   FrameKind,
   HANDSHAKE_MAX_FRAME_BYTES,
@@ -21,13 +22,13 @@ import {
   writeResult,
   writeWelcome,
 } from '../protocol/messages.js';
-import { type PushedInvalidation, writePush } from '../protocol/push-frame.js';
 import type { WireValue } from '../protocol/values.js';
 import type { Transport } from '../transport/transport.js';
 import type { TokenTable } from './auth.js';
 import { dispatch } from './dispatch.js';
 import type { HostedCache } from './hosted-cache.js';
-import type { InvalidationHub, PushSubscriber } from './invalidation-hub.js';
+import type { InvalidationHub } from './invalidation-hub.js';
+import { PushSubscription } from './push-subscription.js';
 
 /** One line of the server's connection log. Never carries a token. */
 export interface ConnectionEvent {
@@ -76,10 +77,8 @@ export class ServerConnection {
   #frameTimer: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
   #origin = '';
-  /** Set once HELLO asked for pushes; in the hub once it sent `subscribe`. */
-  #subscriber: PushSubscriber | undefined;
-  #subscribed = false;
-  #pushSeq = 0;
+  /** Set once HELLO asked for pushes. */
+  #pushes: PushSubscription | undefined;
   readonly #onClosed: (connection: ServerConnection) => void;
 
   constructor(
@@ -172,15 +171,14 @@ export class ServerConnection {
       this.#arm(0, '');
       dispatch(this.#ctx.hosted, this.#scope, frame.op, frame.args).then(
         (result) => {
-          // Before the answer: a subscriber's push leaves no later than the writer's acknowledgement.
-          const op = OP_NAMES.get(frame.op);
-          if (op !== undefined)
-            this.#ctx.hub.written(this.#origin, this.#scope, op, frame.args, result);
+          this.#written(frame.op, frame.args, result, false);
           this.#ctx.onRequest?.(this.#tokenNamespace, undefined);
           this.#answer(() => writeResult(this.#sink.writer, frame.id, result));
         },
         (error) => {
           const e = this.#ctx.hosted.wrap(error, 'request');
+          // A write the backend failed may still have landed; a caller's error never ran.
+          if (!isCallerError(e.code)) this.#written(frame.op, frame.args, undefined, true);
           this.#ctx.onRequest?.(this.#tokenNamespace, e.code);
           this.#answer(() => writeError(this.#sink.writer, frame.id, e.code, e.message));
         },
@@ -204,43 +202,33 @@ export class ServerConnection {
 
   // A subscriber that goes quiet is still listening: only connections without a subscription idle out.
   #armIdle(): void {
-    this.#arm(this.#subscribed ? 0 : this.#ctx.idleTimeoutMs, 'idle');
+    this.#arm(this.#pushes?.subscribed ? 0 : this.#ctx.idleTimeoutMs, 'idle');
+  }
+
+  // Before the answer: a subscriber's push leaves no later than the writer's acknowledgement.
+  #written(code: number, args: WireValue[], result: WireValue, failed: boolean): void {
+    const op = OP_NAMES.get(code);
+    if (op !== undefined)
+      this.#ctx.hub.written(this.#origin, this.#scope, op, args, result, failed);
   }
 
   #subscribe(id: number, args: WireValue[]): void {
     const w = this.#sink.writer;
-    if (this.#subscriber === undefined) {
+    const outcome = this.#pushes?.subscribe(args[0]);
+    if (outcome === undefined) {
       writeError(
         w,
         id,
         'INVALID_ARGUMENT',
         'subscribe needs a connection that asked for push in HELLO (see PROTOCOL.md)',
       );
-      return;
-    }
-    try {
-      this.#ctx.hub.subscribe(this.#subscriber, args[0]);
-    } catch (error) {
-      const e = this.#ctx.hosted.wrap(error, 'subscribe');
+    } else if ('error' in outcome) {
+      const e = this.#ctx.hosted.wrap(outcome.error, 'subscribe');
       writeError(w, id, e.code, e.message);
-      return;
+    } else {
+      if (this.#inFlight === 0) this.#armIdle();
+      writeResult(w, id, outcome.seq);
     }
-    this.#subscribed = true;
-    if (this.#inFlight === 0) this.#armIdle();
-    // The answer is the last sequence number sent: pushes after it are in order behind it.
-    writeResult(w, id, this.#pushSeq);
-  }
-
-  #push(origin: string, invalidation: PushedInvalidation): void {
-    if (this.#state === 'closed') return;
-    // A subscriber that stopped reading would make the server buffer without bound;
-    // dropping it is safe: a client empties its L1 when its subscription is lost.
-    if (this.#transport?.congested) {
-      this.destroy('push subscriber is not reading its invalidations');
-      return;
-    }
-    writePush(this.#sink.writer, ++this.#pushSeq, origin, invalidation);
-    this.#sink.flushSoon();
   }
 
   #handshake(frame: Frame): void {
@@ -285,11 +273,13 @@ export class ServerConnection {
     this.#scope = `${this.#namespace}:`;
     this.#origin = this.#ctx.hub.origin(this.id);
     if (frame.options.push === true) {
-      this.#subscriber = {
-        scope: this.#scope,
-        prefixes: [],
-        push: (origin, invalidation) => this.#push(origin, invalidation),
-      };
+      this.#pushes = new PushSubscription(
+        this.#ctx.hub,
+        this.#scope,
+        this.#sink,
+        () => (this.#state === 'closed' ? undefined : this.#transport),
+        () => this.destroy('push subscriber is not reading its invalidations'),
+      );
     }
     this.#state = 'ready';
     this.#decoder.trust();
@@ -298,7 +288,7 @@ export class ServerConnection {
       maxFrameBytes: this.#ctx.maxFrameBytes,
       maxInFlight: this.#ctx.maxInFlight,
       origin: this.#origin,
-      push: this.#subscriber !== undefined,
+      push: this.#pushes !== undefined,
     });
     this.#sink.flushSoon();
     this.#log({ event: 'authenticated', namespace: this.#namespace });
@@ -352,7 +342,7 @@ export class ServerConnection {
 
   #finish(reason: string, logged = false): void {
     this.#state = 'closed';
-    if (this.#subscriber !== undefined) this.#ctx.hub.unsubscribe(this.#subscriber);
+    this.#pushes?.end();
     clearTimeout(this.#timer);
     clearTimeout(this.#frameTimer);
     this.#sink.discard();

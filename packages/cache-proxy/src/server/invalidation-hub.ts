@@ -47,10 +47,20 @@ export class InvalidationHub {
     this.#subscribers.delete(subscriber);
   }
 
-  /** Reports a write that `op` applied for a connection confined to `scope`. Cheap when nobody listens. */
-  written(origin: string, scope: string, op: OpName, args: WireValue[], result: WireValue): void {
+  /**
+   * Reports a write that `op` applied (or, `failed`, may have applied) for a
+   * connection confined to `scope`. Cheap when nobody listens.
+   */
+  written(
+    origin: string,
+    scope: string,
+    op: OpName,
+    args: WireValue[],
+    result: WireValue,
+    failed: boolean,
+  ): void {
     if (this.#subscribers.size === 0) return;
-    const effect = effectOf(scope, op, args, result);
+    const effect = effectOf(scope, op, args, failed ? true : result);
     if (effect === undefined) return;
     for (const subscriber of this.#subscribers) {
       const invalidation = forSubscriber(subscriber, effect);
@@ -59,7 +69,7 @@ export class InvalidationHub {
   }
 }
 
-// Called after dispatch succeeded, so the arguments have been checked already.
+// Called after dispatch ran the operation, so the arguments have been checked already.
 function effectOf(
   scope: string,
   op: OpName,
