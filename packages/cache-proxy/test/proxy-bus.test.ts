@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { MemoryStore } from '@pywatt/cache-memory';
 import { createTieredCache } from '@pywatt/cache-tiered';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +221,12 @@ describe('proxy bus in one process', () => {
     const l2 = await createProxyCache({ transport, token: TOKENS.alpha, namespace: 'own' });
     const bus = createProxyBus(l2);
     const cache = await createTieredCache({ l2, namespace: 'own', bus });
+    for (const shown of [
+      inspect(l2, { depth: 10 }),
+      inspect(bus, { depth: 10 }),
+      inspect(cache, { depth: 10 }),
+    ])
+      expect(shown).not.toContain(TOKENS.alpha);
     await cache.setString('k', 'v');
     // Let the server's push for our own write arrive before reading.
     await l2.ping();

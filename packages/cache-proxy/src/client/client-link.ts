@@ -289,7 +289,7 @@ export class ClientLink {
     this.#teardown();
     this.#failWaiting(
       'PROTOCOL',
-      `the cache server at ${this.where} does not support pushed invalidations (PROTOCOL.md, PUSH); upgrade pywatt-cache-server, or use another bus`,
+      `the cache server at ${this.where} does not support pushed invalidations (PROTOCOL.md, PUSH); upgrade pywatt-cache-server, or use another bus${frame.kind === FrameKind.FATAL ? ` (the server said: ${frame.message})` : ''}`,
       false,
     );
     return false;

@@ -86,7 +86,7 @@ export class ProxyBus {
     this.#joining++;
     try {
       this.#link ??= new ClientLink({
-        ...this.#cache.store.linkOptions,
+        ...this.#cache.store.linkOptions(),
         // The token's own scope: pushed keys then carry the namespace prefix, as the tier's full keys do.
         namespace: undefined,
         push: { onPush: (frame) => this.#onPush(frame), onLost: () => this.#onLost() },

@@ -94,12 +94,12 @@ export class ProxyStore implements CacheStore {
     constantTimeClear: false,
   };
   readonly #link: ClientLink;
-  /** @internal What a proxy bus copies to open its own connection to the same server, as the same token. */
-  readonly linkOptions: LinkOptions;
+  // Private: the options hold the token, and a public field would show in util.inspect / console.log.
+  readonly #linkOptions: LinkOptions;
 
   /** Builds the client; no I/O happens until the first call. Pass a validated config (createProxyCache does). */
   constructor(options: ProxyCacheOptions) {
-    this.linkOptions = {
+    this.#linkOptions = {
       transport: options.transport,
       channel: options.channel,
       token: options.token ?? '',
@@ -107,7 +107,12 @@ export class ProxyStore implements CacheStore {
       operationTimeoutMs: options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     };
-    this.#link = new ClientLink(this.linkOptions);
+    this.#link = new ClientLink(this.#linkOptions);
+  }
+
+  /** @internal What a proxy bus copies to open its own connection to the same server, as the same token. */
+  linkOptions(): LinkOptions {
+    return { ...this.#linkOptions };
   }
 
   /** @internal The origin id the server gave this store's current connection, to recognise its own writes in pushes. */
