@@ -130,7 +130,7 @@ export default async function run(): Promise<void> {
       namespace: 'lag',
     });
     const proxyListener = recordingBus(createProxyBus(proxyL2));
-    await open(() => createTieredCache({ l2: proxyL2, namespace: 'lag', bus: proxyListener.bus }));
+    await open(() => createTieredCache({ l2: proxyL2, bus: proxyListener.bus }));
     const proxyWriter = await open(() =>
       createProxyCache({ transport: { socketPath }, token: TOKEN, namespace: 'lag' }),
     );
@@ -155,7 +155,7 @@ export default async function run(): Promise<void> {
         {
           name: 'proxy bus (plain proxy client writes, unix socket)',
           write: (k) => proxyWriter.set(k, value),
-          fullKey: (k) => `lag:${k}`,
+          fullKey: (k) => k,
           applied: proxyListener.applied,
         },
         {

@@ -208,19 +208,63 @@ describe('proxy bus in one process', () => {
     await store.close();
   });
 
-  it('refuses a tiered namespace that is not the proxy cache’s (pushed keys would not match L1)', async () => {
+  const recorder = () => {
+    const seen: unknown[] = [];
+    const listener = {
+      invalidate: (message: unknown) => void seen.push(message),
+      down: () => void seen.push('down'),
+      up: () => void seen.push('up'),
+    };
+    return { seen, listener };
+  };
+
+  it('refuses a member whose namespace is neither none nor the proxy cache’s (pushed keys would not match L1)', async () => {
     const l2 = await createProxyCache({ transport, token: TOKENS.alpha, namespace: 'app' });
-    await expect(createTieredCache({ l2, bus: createProxyBus(l2) })).rejects.toMatchObject({
+    await expect(createProxyBus(l2).join(recorder().listener, 'other:')).rejects.toMatchObject({
       code: 'CONFIGURATION',
     });
     await l2.close();
     expect(() => createProxyBus({} as ProxyCacheService)).toThrow(/proxy cache/);
   });
 
+  it('hands members keys in their own key space: the proxy cache’s keys, or with its namespace in front', async () => {
+    const l2 = await createProxyCache({ transport, token: TOKENS.alpha, namespace: 'space' });
+    const bus = createProxyBus(l2);
+    const bare = recorder();
+    const prefixed = recorder();
+    const m1 = await bus.join(bare.listener, '');
+    const m2 = await bus.join(prefixed.listener, 'space:');
+    const writer = await createProxyCache({ transport, token: TOKENS.alpha, namespace: 'space' });
+    await writer.setString('k', 'v');
+    await writer.clear('p');
+    await writer.flush();
+    await waitFor('three pushes', async () => bus.received === 3);
+    expect(bare.seen).toEqual([
+      'up',
+      { kind: 'keys', keys: ['k'] },
+      { kind: 'prefix', prefix: 'p:' },
+      { kind: 'all' },
+    ]);
+    expect(prefixed.seen).toEqual([
+      'up',
+      { kind: 'keys', keys: ['space:k'] },
+      { kind: 'prefix', prefix: 'space:p:' },
+      { kind: 'all' },
+    ]);
+    // A member's own message reaches the other members of the process as it is.
+    await m1.publish({ kind: 'keys', keys: ['x'] });
+    expect(prefixed.seen.at(-1)).toEqual({ kind: 'keys', keys: ['x'] });
+    expect(bare.seen).toHaveLength(4);
+    await m1.leave();
+    await m2.leave();
+    await writer.close();
+    await l2.close();
+  });
+
   it('its own writes do not empty its own L1 (origin), and close() leaves no connection behind', async () => {
     const l2 = await createProxyCache({ transport, token: TOKENS.alpha, namespace: 'own' });
     const bus = createProxyBus(l2);
-    const cache = await createTieredCache({ l2, namespace: 'own', bus });
+    const cache = await createTieredCache({ l2, bus });
     for (const shown of [
       inspect(l2, { depth: 10 }),
       inspect(bus, { depth: 10 }),
@@ -228,8 +272,7 @@ describe('proxy bus in one process', () => {
     ])
       expect(shown).not.toContain(TOKENS.alpha);
     await cache.setString('k', 'v');
-    // Let the server's push for our own write arrive before reading.
-    await l2.ping();
+    await waitFor('the push of our own write', async () => bus.received === 1);
     expect(await cache.getString('k')).toBe('v');
     expect((await cache.stats()).backend.l1Hits).toBe(1);
     await cache.close();

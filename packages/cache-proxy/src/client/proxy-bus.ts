@@ -29,6 +29,8 @@ export interface ProxyBusOptions {
 
 interface Member {
   readonly listener: ProxyBusListener;
+  /** Put in front of every pushed key and prefix: the tier's full keys. */
+  readonly fullPrefix: string;
 }
 
 const busError = (code: 'CONFIGURATION' | 'CONNECTION', message: string): CacheError =>
@@ -50,7 +52,8 @@ export class ProxyBus {
   /** Shown in the tiered cache's `stats().backend.bus`. */
   readonly kind = 'proxy';
   readonly #cache: ProxyCacheService;
-  readonly #prefix: string;
+  /** The full prefixes a member may join with: none, or the proxy cache's namespace. */
+  readonly #prefixes: ReadonlySet<string>;
   readonly #connectTimeoutMs: number;
   readonly #members = new Set<Member>();
   readonly #waiters = new Set<(error?: CacheError) => void>();
@@ -61,6 +64,8 @@ export class ProxyBus {
   #subscribing = false;
   /** Sequence gaps seen (each emptied every member's L1). */
   gaps = 0;
+  /** PUSH frames received, this process's own writes included. */
+  received = 0;
 
   constructor(cache: ProxyCacheService, options: ProxyBusOptions = {}) {
     if (!(cache instanceof ProxyCacheService))
@@ -72,23 +77,23 @@ export class ProxyBus {
     if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout))
       throw busError('CONFIGURATION', 'connectTimeoutMs must be a positive number of milliseconds');
     this.#cache = cache;
-    this.#prefix = namespacePrefix(cache.namespace);
+    this.#prefixes = new Set(['', namespacePrefix(cache.namespace)]);
     this.#connectTimeoutMs = timeout;
   }
 
   /** Joins a tiered cache; resolves once the server has confirmed the subscription (then calls `listener.up()`). */
   async join(listener: ProxyBusListener, fullPrefix: string): Promise<ProxyBusMembership> {
-    if (fullPrefix !== this.#prefix)
+    if (!this.#prefixes.has(fullPrefix))
       throw busError(
         'CONFIGURATION',
-        `the tiered cache's namespace must be the proxy cache's (${this.#cache.namespace === undefined ? 'none' : `'${this.#cache.namespace}'`}), so that pushed keys match L1's`,
+        `the tiered cache's namespace must be the proxy cache's (${this.#cache.namespace === undefined ? 'none' : `'${this.#cache.namespace}'`}) or none, so that pushed keys match L1's`,
       );
     this.#joining++;
     try {
       this.#link ??= new ClientLink({
         ...this.#cache.store.linkOptions(),
-        // The token's own scope: pushed keys then carry the namespace prefix, as the tier's full keys do.
-        namespace: undefined,
+        // The proxy cache's own scope: pushed keys are then the keys its callers use.
+        namespace: this.#cache.namespace,
         push: { onPush: (frame) => this.#onPush(frame), onLost: () => this.#onLost() },
       });
       this.#subscribe();
@@ -99,7 +104,7 @@ export class ProxyBus {
       throw error;
     }
     this.#joining--;
-    const member: Member = { listener };
+    const member: Member = { listener, fullPrefix };
     this.#members.add(member);
     listener.up();
     return {
@@ -112,18 +117,30 @@ export class ProxyBus {
     };
   }
 
+  /** Hands a member's own message (full keys already) to the other members. */
   #deliver(message: ProxyInvalidation, except?: Member): void {
     for (const member of this.#members) if (member !== except) member.listener.invalidate(message);
   }
 
+  /** Hands a pushed invalidation (keys relative to the proxy cache's scope) to every member. */
+  #deliverPushed(message: ProxyInvalidation): void {
+    for (const { listener, fullPrefix: p } of this.#members) {
+      if (p === '' || message.kind === 'all') listener.invalidate(message);
+      else if (message.kind === 'prefix')
+        listener.invalidate({ kind: 'prefix', prefix: p + message.prefix });
+      else listener.invalidate({ kind: 'keys', keys: message.keys.map((key) => p + key) });
+    }
+  }
+
   #onPush(frame: PushFrame): void {
+    this.received++;
     if (frame.seq !== this.#lastSeq + 1) {
       // Something between the server's write and us was lost: nothing in L1 can be trusted.
       this.gaps++;
       this.#deliver({ kind: 'all' });
     }
     this.#lastSeq = frame.seq;
-    if (frame.origin !== this.#cache.store.origin) this.#deliver(frame.invalidation);
+    if (frame.origin !== this.#cache.store.origin) this.#deliverPushed(frame.invalidation);
   }
 
   #onLost(): void {
@@ -150,7 +167,7 @@ export class ProxyBus {
       const link = this.#link;
       if (link === undefined || this.#up) return;
       try {
-        await link.call('subscribe', Op.subscribe, [[this.#prefix]]);
+        await link.call('subscribe', Op.subscribe, [['']]);
         // The confirming connection may have dropped already (its loss is then being handled).
         if (link === this.#link && link.ready) {
           this.#up = true;
@@ -208,12 +225,13 @@ function pause(ms: number): Promise<void> {
  * A bus for `@pywatt/cache-tiered` over the cache server's pushed
  * invalidations: writes by any client of the server (tiered or not, in any
  * process) reach this process's L1. `cache` is the proxy cache you give the
- * tiered cache as `l2` (with the same `namespace`); the bus opens one more
- * connection to the same server with the same token.
+ * tiered cache as `l2`; the bus opens one more connection to the same server
+ * with the same token and namespace, and hands the tiered cache the keys its
+ * callers use (with the namespace in front when the tiered cache was given it).
  *
  * ```ts
  * const l2 = await createProxyCache({ transport: { socketPath }, token, namespace: 'app' });
- * const cache = await createTieredCache({ l2, namespace: 'app', bus: createProxyBus(l2) });
+ * const cache = await createTieredCache({ l2, bus: createProxyBus(l2) });
  * ```
  *
  * Joining rejects with `PROTOCOL` when the server predates pushes, and with
