@@ -261,6 +261,30 @@ describe('proxy bus in one process', () => {
     await l2.close();
   });
 
+  it('a member joining right after the last one left while the bus was reconnecting is subscribed again', async () => {
+    const relay = await startCutRelay(transport.port);
+    const l2 = await createProxyCache({
+      transport: { host: '127.0.0.1', port: relay.port },
+      token: TOKENS.alpha,
+      namespace: 'rejoin',
+      operationTimeoutMs: 20_000,
+    });
+    const bus = createProxyBus(l2, { connectTimeoutMs: 10_000 });
+    const first = recorder();
+    const membership1 = await bus.join(first.listener, '');
+    relay.cut();
+    await waitFor('the bus to go down', async () => first.seen.includes('down'));
+    relay.restore();
+    // The subscribe loop of the old connection is still waiting when the new member joins.
+    await membership1.leave();
+    const second = recorder();
+    const membership2 = await bus.join(second.listener, '');
+    expect(second.seen).toEqual(['up']);
+    await membership2.leave();
+    await l2.close();
+    await relay.close();
+  });
+
   it('its own writes do not empty its own L1 (origin), and close() leaves no connection behind', async () => {
     const l2 = await createProxyCache({ transport, token: TOKENS.alpha, namespace: 'own' });
     const bus = createProxyBus(l2);

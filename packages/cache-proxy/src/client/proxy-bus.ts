@@ -61,7 +61,8 @@ export class ProxyBus {
   #joining = 0;
   #up = false;
   #lastSeq = 0;
-  #subscribing = false;
+  /** The link a subscribe loop is running for (a closed link's loop may still be unwinding). */
+  #subscribingFor: ClientLink | undefined;
   /** Sequence gaps seen (each emptied every member's L1). */
   gaps = 0;
   /** PUSH frames received, this process's own writes included. */
@@ -155,17 +156,17 @@ export class ProxyBus {
 
   // Subscribes on the current connection, connecting as needed; keeps trying while anyone is on the bus.
   #subscribe(): void {
-    if (this.#subscribing || this.#link === undefined || this.#up) return;
-    this.#subscribing = true;
-    void this.#subscribeLoop().finally(() => {
-      this.#subscribing = false;
+    const link = this.#link;
+    if (link === undefined || this.#up || this.#subscribingFor === link) return;
+    this.#subscribingFor = link;
+    void this.#subscribeLoop(link).finally(() => {
+      if (this.#subscribingFor === link) this.#subscribingFor = undefined;
     });
   }
 
-  async #subscribeLoop(): Promise<void> {
+  async #subscribeLoop(link: ClientLink): Promise<void> {
     for (let failures = 0; ; failures++) {
-      const link = this.#link;
-      if (link === undefined || this.#up) return;
+      if (link !== this.#link || this.#up) return;
       try {
         await link.call('subscribe', Op.subscribe, [['']]);
         // The confirming connection may have dropped already (its loss is then being handled).
