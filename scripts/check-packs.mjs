@@ -1,6 +1,7 @@
 // Part of `pnpm lint`: what each public package would publish. `pnpm pack --dry-run`
-// must list only LICENSE (pnpm copies the root one in), README.md, package.json and
-// dist/, and the manifest must carry the metadata npm shows and provenance needs.
+// must list only LICENSE (pnpm copies the root one in), README.md, package.json, dist/
+// and the Markdown documents its "files" names (cache-proxy's PROTOCOL.md), and the
+// manifest must carry the metadata npm shows and provenance needs.
 // Prints every problem with the package it belongs to; exits 1 when there is any.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -35,13 +36,15 @@ function checkPackedFiles(dir, pkg) {
     encoding: 'utf8',
   });
   const paths = JSON.parse(out).files.map((f) => f.path);
+  const documents = (pkg.files ?? []).filter((f) => /^[A-Z][A-Z0-9_-]*\.md$/.test(f));
+  const expected = [...REQUIRED_FILES, ...documents];
   for (const path of paths) {
-    if (!REQUIRED_FILES.includes(path) && !path.startsWith('dist/'))
+    if (!expected.includes(path) && !path.startsWith('dist/'))
       problems.push(
-        `${pkg.name}: the package would publish ${path} (only LICENSE, README.md, package.json and dist/ belong in it)`,
+        `${pkg.name}: the package would publish ${path} (only LICENSE, README.md, package.json, dist/ and Markdown documents named in "files" belong in it)`,
       );
   }
-  for (const path of REQUIRED_FILES) {
+  for (const path of expected) {
     if (!paths.includes(path)) problems.push(`${pkg.name}: the package would not contain ${path}`);
   }
   if (!paths.some((p) => p.startsWith('dist/')))

@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CacheService } from '@pywatt/cache-core';
 import { createMemoryCache } from '@pywatt/cache-memory';
-import { createProxyCache } from '@pywatt/cache-proxy';
+import { createProxyBus, createProxyCache } from '@pywatt/cache-proxy';
+import { createRedisCache } from '@pywatt/cache-redis';
+import { createRedisBus, createTieredCache } from '@pywatt/cache-tiered';
 import {
   freePort,
   makeTempDir,
@@ -14,8 +16,10 @@ import {
 } from '@pywatt/test-servers/process';
 import { Redis } from 'ioredis';
 import { compare, withConcurrency } from '../harness.js';
+import { measureInvalidationLag, recordingBus } from '../invalidation-lag.js';
 
 const OPS = 20_000;
+const LAG_WRITES = 10_000;
 const IN_FLIGHT = 1000;
 const KEYS = 1000;
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -107,6 +111,54 @@ export default async function run(): Promise<void> {
         },
       ],
       { baseline: 'ioredis→redis-server', opsPerRound: OPS, rounds: 7 },
+    );
+
+    // Invalidation lag: a plain proxy client writes, a tiered cache on the proxy bus hears it
+    // (writer and listener share this process; the server runs in its own). Beside it, the
+    // Redis pub/sub bus between two tiered caches over the local redis-server.
+    const url = `redis://127.0.0.1:${redisPort}`;
+    const proxyL2 = await createProxyCache({
+      transport: { socketPath },
+      token: TOKEN,
+      namespace: 'lag',
+    });
+    const proxyListener = recordingBus(createProxyBus(proxyL2));
+    await open(() => createTieredCache({ l2: proxyL2, bus: proxyListener.bus }));
+    const proxyWriter = await open(() =>
+      createProxyCache({ transport: { socketPath }, token: TOKEN, namespace: 'lag' }),
+    );
+    const redisListener = recordingBus(createRedisBus({ url }));
+    await open(async () =>
+      createTieredCache({
+        l2: await createRedisCache({ url, namespace: 'lag' }),
+        namespace: 'lag',
+        bus: redisListener.bus,
+      }),
+    );
+    const redisWriter = await open(async () =>
+      createTieredCache({
+        l2: await createRedisCache({ url, namespace: 'lag' }),
+        namespace: 'lag',
+        bus: createRedisBus({ url }),
+      }),
+    );
+    await measureInvalidationLag(
+      `invalidation lag, ${LAG_WRITES} sequential writes each (machine shared, see the note in the README)`,
+      [
+        {
+          name: 'proxy bus (plain proxy client writes, unix socket)',
+          write: (k) => proxyWriter.set(k, value),
+          fullKey: (k) => k,
+          applied: proxyListener.applied,
+        },
+        {
+          name: 'redis pub/sub bus (tiered cache writes)',
+          write: (k) => redisWriter.set(k, value),
+          fullKey: (k) => `lag:${k}`,
+          applied: redisListener.applied,
+        },
+      ],
+      LAG_WRITES,
     );
   } finally {
     await Promise.all(opened.map((c) => c.close()));

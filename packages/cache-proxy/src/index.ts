@@ -6,6 +6,14 @@ export {
   serveAdmin,
 } from './admin/admin-server.js';
 export {
+  createProxyBus,
+  ProxyBus,
+  type ProxyBusListener,
+  type ProxyBusMembership,
+  type ProxyBusOptions,
+  type ProxyInvalidation,
+} from './client/proxy-bus.js';
+export {
   createProxyCache,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_OPERATION_TIMEOUT_MS,

@@ -3,6 +3,7 @@ import { FrameKind, PROTOCOL_VERSION } from '../protocol/constants.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { FrameSink } from '../protocol/frame-sink.js';
 import { type Frame, readFrame, type ServerInfo, writeHello } from '../protocol/messages.js';
+import type { PushFrame } from '../protocol/push-frame.js';
 import type { WireValue } from '../protocol/values.js';
 import type { IpcChannel } from '../transport/ipc-channel.js';
 import type { Transport, TransportHandlers } from '../transport/transport.js';
@@ -20,6 +21,16 @@ export interface LinkOptions {
   namespace: string | undefined;
   operationTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Asks the server for PUSH frames in HELLO and hands them here (the proxy bus's link). */
+  push?: PushHandler | undefined;
+}
+
+/** Where a link that asked for pushes reports them. */
+export interface PushHandler {
+  /** A PUSH frame, in the order the server sent it. */
+  onPush(frame: PushFrame): void;
+  /** The connection that was ready is gone: pushes may have been missed. */
+  onLost(): void;
 }
 
 /**
@@ -67,6 +78,16 @@ export class ClientLink {
   /** The server's WELCOME, once connected. */
   get serverInfo(): ServerInfo | undefined {
     return this.#info;
+  }
+
+  /** True while a connection is up and past its handshake. */
+  get ready(): boolean {
+    return this.#state === 'ready';
+  }
+
+  /** The origin id the server gave the current connection (undefined while down, or from old servers). */
+  get origin(): string | undefined {
+    return this.#state === 'ready' ? this.#info?.origin : undefined;
   }
 
   /** Sends one request; resolves with the server's result or rejects with a CacheError. */
@@ -186,7 +207,13 @@ export class ClientLink {
     }
     this.#transport = current;
     this.#sink.transport = current;
-    writeHello(this.#sink.writer, PROTOCOL_VERSION, this.#o.token, this.#o.namespace);
+    writeHello(
+      this.#sink.writer,
+      PROTOCOL_VERSION,
+      this.#o.token,
+      this.#o.namespace,
+      this.#o.push === undefined ? undefined : { push: true },
+    );
     this.#sink.flushSoon();
     this.#connectTimer = setTimeout(() => {
       this.#transport?.destroy();
@@ -211,6 +238,7 @@ export class ClientLink {
 
   #onFrame(frame: Frame): void {
     if (this.#state === 'connecting') {
+      if (this.#o.push !== undefined && !this.#pushGranted(frame)) return;
       if (frame.kind === FrameKind.WELCOME && frame.version === PROTOCOL_VERSION) {
         clearTimeout(this.#connectTimer);
         this.#info = frame.info;
@@ -240,11 +268,31 @@ export class ClientLink {
       this.#pump();
       return;
     }
+    if (frame.kind === FrameKind.PUSH && this.#o.push !== undefined) {
+      this.#o.push.onPush(frame);
+      return;
+    }
     if (frame.kind === FrameKind.FATAL) {
       this.#lost(`the server closed the connection: ${frame.code}: ${frame.message}`);
       return;
     }
     this.#lost(`unexpected frame kind ${frame.kind}`);
+  }
+
+  // A server from before PUSH refuses the longer HELLO with PROTOCOL (or, if it took it, grants nothing):
+  // the waiting requests fail with an error that says so, and nothing is retried.
+  #pushGranted(frame: Frame): boolean {
+    const refused =
+      (frame.kind === FrameKind.FATAL && frame.code === 'PROTOCOL') ||
+      (frame.kind === FrameKind.WELCOME && frame.info.push !== true);
+    if (!refused) return true;
+    this.#teardown();
+    this.#failWaiting(
+      'PROTOCOL',
+      `the cache server at ${this.where} does not support pushed invalidations (PROTOCOL.md, PUSH); upgrade pywatt-cache-server, or use another bus${frame.kind === FrameKind.FATAL ? ` (the server said: ${frame.message})` : ''}`,
+      false,
+    );
+    return false;
   }
 
   #teardown(): void {
@@ -260,8 +308,10 @@ export class ClientLink {
 
   #lost(problem: string): void {
     if (this.#state === 'closed' || this.#state === 'idle') return;
+    const wasReady = this.#state === 'ready';
     this.#lastProblem = problem;
     this.#teardown();
+    if (wasReady) this.#o.push?.onLost();
     for (const call of this.#calls.drainSent()) {
       settleCall(
         call,

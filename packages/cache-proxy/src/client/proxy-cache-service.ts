@@ -17,7 +17,7 @@ import {
 import { Op } from '../protocol/constants.js';
 import type { WireValue } from '../protocol/values.js';
 import type { IpcChannel } from '../transport/ipc-channel.js';
-import { ClientLink } from './client-link.js';
+import { ClientLink, type LinkOptions } from './client-link.js';
 
 /** The environment variable a client reads its token from when the config gives none. */
 export const TOKEN_ENV = 'PYWATT_CACHE_TOKEN';
@@ -94,17 +94,30 @@ export class ProxyStore implements CacheStore {
     constantTimeClear: false,
   };
   readonly #link: ClientLink;
+  // Private: the options hold the token, and a public field would show in util.inspect / console.log.
+  readonly #linkOptions: LinkOptions;
 
   /** Builds the client; no I/O happens until the first call. Pass a validated config (createProxyCache does). */
   constructor(options: ProxyCacheOptions) {
-    this.#link = new ClientLink({
+    this.#linkOptions = {
       transport: options.transport,
       channel: options.channel,
       token: options.token ?? '',
       namespace: options.namespace,
       operationTimeoutMs: options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    });
+    };
+    this.#link = new ClientLink(this.#linkOptions);
+  }
+
+  /** @internal What a proxy bus copies to open its own connection to the same server, as the same token. */
+  linkOptions(): LinkOptions {
+    return { ...this.#linkOptions };
+  }
+
+  /** @internal The origin id the server gave this store's current connection, to recognise its own writes in pushes. */
+  get origin(): string | undefined {
+    return this.#link.origin;
   }
 
   #call(op: keyof typeof Op, args: WireValue[]): Promise<WireValue> {

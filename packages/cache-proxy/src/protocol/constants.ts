@@ -18,6 +18,11 @@ export const FrameKind = {
   ERROR: 5,
   /** server → client, then the server closes: encoded `[code, message]`. */
   FATAL: 6,
+  /**
+   * server → client, only on a connection that asked for `push` in HELLO:
+   * encoded `[seq, origin, 'k', keys[]] | [seq, origin, 'p', prefix] | [seq, origin, 'a']`.
+   */
+  PUSH: 7,
 } as const;
 
 /** Operation codes of REQUEST frames; every CacheService method has one (flush is clear, decrement is increment). */
@@ -38,6 +43,8 @@ export const Op = {
   extendLock: 14,
   stats: 15,
   ping: 16,
+  /** `[prefixes[]]`: the invalidations this connection wants pushed (needs `push` in HELLO). */
+  subscribe: 17,
 } as const;
 /** The name of an operation. */
 export type OpName = keyof typeof Op;
@@ -59,3 +66,9 @@ export const HANDSHAKE_MAX_FRAME_BYTES = 8 * 1024;
 
 /** Longest token a server accepts, in UTF-8 bytes, so that every HELLO fits {@link HANDSHAKE_MAX_FRAME_BYTES}. */
 export const MAX_TOKEN_BYTES = 4096;
+
+/** Most prefixes one `subscribe` request may list. */
+export const MAX_SUBSCRIBED_PREFIXES = 64;
+
+/** Longest prefix a `subscribe` request may list, in UTF-8 bytes. */
+export const MAX_SUBSCRIBED_PREFIX_BYTES = 1024;

@@ -1,5 +1,6 @@
 import type { CacheErrorCode } from '@pywatt/cache-core';
 import { FrameKind } from './constants.js';
+import { type PushFrame, readPushBody } from './push-frame.js';
 import { protocolError, Reader } from './reader.js';
 import { readValue, type WireValue, writeValue } from './values.js';
 import type { Writer } from './writer.js';
@@ -12,31 +13,62 @@ export interface ServerInfo {
   maxFrameBytes: number;
   /** Most requests the server runs at once for one connection. */
   maxInFlight: number;
+  /**
+   * This connection's origin id, unique across server restarts: PUSH frames
+   * name the connection whose write they report with it. Absent from old servers.
+   */
+  origin?: string | undefined;
+  /** True when the server granted HELLO's `push` request. */
+  push?: boolean | undefined;
+}
+
+/** The optional fourth element of HELLO: what the client asks beyond version 1's basics. */
+export interface HelloOptions {
+  /** The client takes PUSH frames (and may send `subscribe`). */
+  push?: boolean | undefined;
 }
 
 /** A decoded frame. */
 export type Frame =
-  | { kind: typeof FrameKind.HELLO; version: number; token: string; namespace: string | undefined }
+  | {
+      kind: typeof FrameKind.HELLO;
+      version: number;
+      token: string;
+      namespace: string | undefined;
+      options: HelloOptions;
+    }
   | { kind: typeof FrameKind.WELCOME; version: number; info: ServerInfo }
   | { kind: typeof FrameKind.REQUEST; id: number; op: number; args: WireValue[] }
   | { kind: typeof FrameKind.RESULT; id: number; result: WireValue }
   | { kind: typeof FrameKind.ERROR; id: number; code: string; message: string }
-  | { kind: typeof FrameKind.FATAL; code: string; message: string };
+  | { kind: typeof FrameKind.FATAL; code: string; message: string }
+  | PushFrame;
 
 export function writeHello(
   w: Writer,
   version: number,
   token: string,
   namespace: string | undefined,
+  options?: HelloOptions,
 ): void {
   w.beginFrame(FrameKind.HELLO);
-  writeValue(w, [version, token, namespace]);
+  // Without options the HELLO stays exactly version 1's, which every server accepts.
+  writeValue(
+    w,
+    options?.push === true
+      ? [version, token, namespace, { push: true }]
+      : [version, token, namespace],
+  );
   w.endFrame();
 }
 
 export function writeWelcome(w: Writer, version: number, info: ServerInfo): void {
   w.beginFrame(FrameKind.WELCOME);
-  writeValue(w, [version, { ...info }]);
+  const { origin, push, ...basics } = info;
+  writeValue(w, [
+    version,
+    { ...basics, ...(origin === undefined ? {} : { origin }), ...(push ? { push } : {}) },
+  ]);
   w.endFrame();
 }
 
@@ -84,6 +116,23 @@ function pair(value: WireValue, what: string): [string, string] {
   return [value[0], value[1]];
 }
 
+function helloOptions(value: WireValue): HelloOptions {
+  if (value === undefined) return {};
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    value instanceof Uint8Array ||
+    value instanceof Map
+  )
+    throw protocolError('HELLO options must be an object');
+  // Unknown options are ignored, so a later client can ask for more of an older server.
+  const push = value.push;
+  if (push !== undefined && typeof push !== 'boolean')
+    throw protocolError('HELLO option push must be a boolean');
+  return { push: push === true };
+}
+
 /** Decodes one frame payload; throws PROTOCOL for anything that does not follow PROTOCOL.md. */
 export function readFrame(payload: Buffer): Frame {
   const r = new Reader(payload);
@@ -92,12 +141,17 @@ export function readFrame(payload: Buffer): Frame {
   switch (kind) {
     case FrameKind.HELLO: {
       const v = readValue(r);
-      if (!Array.isArray(v) || v.length !== 3 || !isCount(v[0]) || !isString(v[1]))
-        throw protocolError('HELLO frame must carry [version, token, namespace]');
+      if (
+        !Array.isArray(v) ||
+        (v.length !== 3 && v.length !== 4) ||
+        !isCount(v[0]) ||
+        !isString(v[1])
+      )
+        throw protocolError('HELLO frame must carry [version, token, namespace, options?]');
       const ns = v[2];
       if (ns !== undefined && !isString(ns))
         throw protocolError('HELLO namespace must be a string');
-      frame = { kind, version: v[0], token: v[1], namespace: ns };
+      frame = { kind, version: v[0], token: v[1], namespace: ns, options: helloOptions(v[3]) };
       break;
     }
     case FrameKind.WELCOME: {
@@ -122,6 +176,9 @@ export function readFrame(payload: Buffer): Frame {
           backend: info.backend as string,
           maxFrameBytes: info.maxFrameBytes as number,
           maxInFlight: info.maxInFlight as number,
+          // Optional: old servers send neither; a wrong type counts as absent.
+          origin: isString(info.origin ?? null) ? (info.origin as string) : undefined,
+          push: info.push === true,
         },
       };
       break;
@@ -148,6 +205,9 @@ export function readFrame(payload: Buffer): Frame {
       frame = { kind, code, message };
       break;
     }
+    case FrameKind.PUSH:
+      frame = readPushBody(r);
+      break;
     default:
       throw protocolError(`unknown frame kind ${kind}`);
   }

@@ -12,6 +12,7 @@ import { socketTransport } from '../transport/socket-transport.js';
 import { TokenTable } from './auth.js';
 import { type ConnectionContext, ServerConnection } from './connection.js';
 import { HostedCache } from './hosted-cache.js';
+import { InvalidationHub } from './invalidation-hub.js';
 import {
   type CacheServerOptions,
   type ListenTarget,
@@ -56,6 +57,7 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
   const ctx: ConnectionContext = {
     hosted,
     tokens,
+    hub: new InvalidationHub(),
     ...settings,
     log:
       metrics === undefined

@@ -4,7 +4,14 @@ import {
   describeError,
   MAX_NAMESPACE_BYTES,
 } from '@pywatt/cache-core';
-import { FrameKind, HANDSHAKE_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/constants.js';
+import { isCallerError } from '@pywatt/cache-core/store';
+import {
+  FrameKind,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  OP_NAMES,
+  Op,
+  PROTOCOL_VERSION,
+} from '../protocol/constants.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { FrameSink } from '../protocol/frame-sink.js';
 import {
@@ -15,11 +22,14 @@ import {
   writeResult,
   writeWelcome,
 } from '../protocol/messages.js';
+import type { WireValue } from '../protocol/values.js';
 import type { Transport } from '../transport/transport.js';
 import type { TokenTable } from './auth.js';
 import { dispatch } from './dispatch.js';
 import type { HostedCache } from './hosted-cache.js';
 import type { RequestRecord } from './server-metrics.js';
+import type { InvalidationHub } from './invalidation-hub.js';
+import { PushSubscription } from './push-subscription.js';
 
 /** One line of the server's connection log. Never carries a token. */
 export interface ConnectionEvent {
@@ -40,6 +50,8 @@ export interface ConnectionEvent {
 export interface ConnectionContext {
   hosted: HostedCache;
   tokens: TokenTable;
+  /** Pushes invalidations to the connections that subscribed to them. */
+  hub: InvalidationHub;
   maxFrameBytes: number;
   maxInFlight: number;
   handshakeTimeoutMs: number;
@@ -65,6 +77,9 @@ export class ServerConnection {
   #timer: NodeJS.Timeout | undefined;
   #frameTimer: NodeJS.Timeout | undefined;
   #drained: (() => void) | undefined;
+  #origin = '';
+  /** Set once HELLO asked for pushes. */
+  #pushes: PushSubscription | undefined;
   readonly #onClosed: (connection: ServerConnection) => void;
 
   constructor(
@@ -136,7 +151,9 @@ export class ServerConnection {
       throw new CacheError('PROTOCOL', `unexpected frame kind ${frame.kind} after the handshake`);
     }
     const w = this.#sink.writer;
-    if (this.#state === 'draining') {
+    if (frame.op === Op.subscribe) {
+      this.#subscribe(frame.id, frame.args);
+    } else if (this.#state === 'draining') {
       writeError(
         w,
         frame.id,
@@ -159,6 +176,7 @@ export class ServerConnection {
       const opCode = frame.op;
       dispatch(this.#ctx.hosted, this.#scope, opCode, frame.args).then(
         (result) => {
+          this.#written(opCode, frame.args, result, false);
           onRequest?.({
             tokenNamespace,
             opCode,
@@ -169,6 +187,8 @@ export class ServerConnection {
         },
         (error) => {
           const e = this.#ctx.hosted.wrap(error, 'request');
+          // A write the backend failed may still have landed; a caller's error never ran.
+          if (!isCallerError(e.code)) this.#written(frame.op, frame.args, undefined, true);
           const durationMs = performance.now() - startedAt;
           onRequest?.({ tokenNamespace, opCode, durationMs, error: e });
           this.#answer(() => writeError(this.#sink.writer, frame.id, e.code, e.message));
@@ -187,7 +207,38 @@ export class ServerConnection {
     if (this.#transport?.congested) this.#transport.pause();
     if (this.#inFlight === 0) {
       if (this.#state === 'draining') this.#close('server is shutting down');
-      else this.#arm(this.#ctx.idleTimeoutMs, 'idle');
+      else this.#armIdle();
+    }
+  }
+
+  // A subscriber that goes quiet is still listening: only connections without a subscription idle out.
+  #armIdle(): void {
+    this.#arm(this.#pushes?.subscribed ? 0 : this.#ctx.idleTimeoutMs, 'idle');
+  }
+
+  // Before the answer: a subscriber's push leaves no later than the writer's acknowledgement.
+  #written(code: number, args: WireValue[], result: WireValue, failed: boolean): void {
+    const op = OP_NAMES.get(code);
+    if (op !== undefined)
+      this.#ctx.hub.written(this.#origin, this.#scope, op, args, result, failed);
+  }
+
+  #subscribe(id: number, args: WireValue[]): void {
+    const w = this.#sink.writer;
+    const outcome = this.#pushes?.subscribe(args[0]);
+    if (outcome === undefined) {
+      writeError(
+        w,
+        id,
+        'INVALID_ARGUMENT',
+        'subscribe needs a connection that asked for push in HELLO (see PROTOCOL.md)',
+      );
+    } else if ('error' in outcome) {
+      const e = this.#ctx.hosted.wrap(outcome.error, 'subscribe');
+      writeError(w, id, e.code, e.message);
+    } else {
+      if (this.#inFlight === 0) this.#armIdle();
+      writeResult(w, id, outcome.seq);
     }
   }
 
@@ -231,16 +282,28 @@ export class ServerConnection {
     this.#tokenNamespace = tokenNamespace;
     this.#namespace = ns === undefined ? tokenNamespace : `${tokenNamespace}:${ns}`;
     this.#scope = `${this.#namespace}:`;
+    this.#origin = this.#ctx.hub.origin(this.id);
+    if (frame.options.push === true) {
+      this.#pushes = new PushSubscription(
+        this.#ctx.hub,
+        this.#scope,
+        this.#sink,
+        () => (this.#state === 'closed' ? undefined : this.#transport),
+        () => this.destroy('push subscriber is not reading its invalidations'),
+      );
+    }
     this.#state = 'ready';
     this.#decoder.trust();
     writeWelcome(this.#sink.writer, PROTOCOL_VERSION, {
       backend: this.#ctx.hosted.type,
       maxFrameBytes: this.#ctx.maxFrameBytes,
       maxInFlight: this.#ctx.maxInFlight,
+      origin: this.#origin,
+      push: this.#pushes !== undefined,
     });
     this.#sink.flushSoon();
     this.#log({ event: 'authenticated', namespace: this.#namespace });
-    this.#arm(this.#ctx.idleTimeoutMs, 'idle');
+    this.#armIdle();
   }
 
   // A frame that starts and never finishes (a slow or stalled sender) must not hold the connection forever.
@@ -290,6 +353,7 @@ export class ServerConnection {
 
   #finish(reason: string, logged = false): void {
     this.#state = 'closed';
+    this.#pushes?.end();
     clearTimeout(this.#timer);
     clearTimeout(this.#frameTimer);
     this.#sink.discard();
