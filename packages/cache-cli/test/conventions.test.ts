@@ -94,13 +94,13 @@ describe('clear on a terminal', () => {
     const declined = await runBinOnTerminal(['clear', fileUrl, 'session'], { input: 'n\n' });
     expect(declined.code).toBe(1);
     expect(declined.stdout).toContain(
-      `Remove an unknown number of entries (entries under 'session:' of ${fileUrl})? [y/N]`,
+      `Remove 1 entry (entries under 'session:' of ${fileUrl})? [y/N]`,
     );
     expect(declined.stdout).toContain('not confirmed: nothing removed');
     expect((await runBin(['get', fileUrl, 'session:1'])).stdout).toBe('a\n');
     const accepted = await runBinOnTerminal(['clear', fileUrl, 'session'], { input: 'y\n' });
     expect(accepted.code).toBe(0);
-    expect(accepted.stdout).toContain(`cleared entries under 'session:' of ${fileUrl}`);
+    expect(accepted.stdout).toContain('removed 1 entry');
     expect((await runBin(['get', fileUrl, 'session:1'])).code).toBe(1);
   });
 

@@ -55,33 +55,6 @@ describe.each(['memcached', 'file', 'proxy'])('pywatt-cache against %s', (name) 
     expect(JSON.parse((await cli(['stats', url, '--json'])).stdout).type).toBe(name);
   });
 
-  it('ttl answers UNSUPPORTED in one line, exit 1', async () => {
-    const { url } = target();
-    await cli(['set', url, 'k', 'v']);
-    const ttl = await cli(['ttl', url, 'k']);
-    expect(ttl.code).toBe(1);
-    expect(ttl.stderr).toBe(
-      `pywatt-cache ttl: UNSUPPORTED: the ${name} backend cannot tell a key's remaining TTL (only redis can)\n`,
-    );
-  });
-
-  it('clear --dry-run says it cannot count and removes nothing; --yes clears the prefix only', async () => {
-    const { url } = target();
-    await cli(['set', url, 'tmp:1', 'a']);
-    await cli(['set', url, 'keep:1', 'b']);
-    const dry = await cli(['clear', url, 'tmp', '--dry-run']);
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain(`the ${name} backend cannot count them`);
-    expect((await cli(['get', url, 'tmp:1'])).stdout).toBe('a\n');
-    expect((await cli(['clear', url, 'tmp'])).code).toBe(2);
-    expect((await cli(['get', url, 'tmp:1'])).stdout).toBe('a\n');
-    const cleared = await cli(['clear', url, 'tmp', '--yes']);
-    expect(cleared.code).toBe(0);
-    expect(cleared.stdout).toMatch(/^cleared entries under 'tmp:' of /);
-    expect((await cli(['get', url, 'tmp:1'])).code).toBe(1);
-    expect((await cli(['get', url, 'keep:1'])).stdout).toBe('b\n');
-  });
-
   it('bench and watch run to completion', async () => {
     const { url } = target();
     const bench = await cli(['bench', url, '--ops', '30', '--concurrency', '3', '--json']);
@@ -90,6 +63,65 @@ describe.each(['memcached', 'file', 'proxy'])('pywatt-cache against %s', (name) 
     const watch = await cli(['watch', url, '--interval', '50ms', '--count', '2']);
     expect(watch.code).toBe(0);
     expect(watch.stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe.each(['memcached', 'proxy'])(
+  'pywatt-cache against %s, which cannot count or tell a TTL',
+  (name) => {
+    const target = () => targets().find((t) => t.name === name) as { name: string; url: string };
+
+    it('ttl answers UNSUPPORTED in one line, exit 1', async () => {
+      const { url } = target();
+      await cli(['set', url, 'k', 'v']);
+      const ttl = await cli(['ttl', url, 'k']);
+      expect(ttl.code).toBe(1);
+      expect(ttl.stderr).toBe(
+        `pywatt-cache ttl: UNSUPPORTED: the ${name} backend cannot tell a key's remaining TTL (redis and file can)\n`,
+      );
+    });
+
+    it('clear --dry-run says it cannot count and removes nothing; --yes clears the prefix only', async () => {
+      const { url } = target();
+      await cli(['set', url, 'tmp:1', 'a']);
+      await cli(['set', url, 'keep:1', 'b']);
+      const dry = await cli(['clear', url, 'tmp', '--dry-run']);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain(`the ${name} backend cannot count them`);
+      expect((await cli(['get', url, 'tmp:1'])).stdout).toBe('a\n');
+      expect((await cli(['clear', url, 'tmp'])).code).toBe(2);
+      expect((await cli(['get', url, 'tmp:1'])).stdout).toBe('a\n');
+      const cleared = await cli(['clear', url, 'tmp', '--yes']);
+      expect(cleared.code).toBe(0);
+      expect(cleared.stdout).toMatch(/^cleared entries under 'tmp:' of /);
+      expect((await cli(['get', url, 'tmp:1'])).code).toBe(1);
+      expect((await cli(['get', url, 'keep:1'])).stdout).toBe('b\n');
+    });
+  },
+);
+
+describe('pywatt-cache against a file directory, which counts and tells a TTL', () => {
+  const url = () => `file://${dir.path}?namespace=files`;
+
+  it('ttl reads the entry header', async () => {
+    await cli(['set', url(), 'k', 'v', '--ttl', '5m']);
+    const ms = Number((await cli(['ttl', url(), 'k', '--ms'])).stdout);
+    expect(ms).toBeGreaterThan(0);
+    expect(ms).toBeLessThanOrEqual(300_000);
+    await cli(['set', url(), 'forever', 'v', '--ttl', 'inf']);
+    expect((await cli(['ttl', url(), 'forever'])).stdout).toBe('no expiry\n');
+    expect((await cli(['ttl', url(), 'missing'])).code).toBe(1);
+  });
+
+  it('clear counts, --dry-run removes nothing, --yes removes exactly the prefix', async () => {
+    for (let i = 0; i < 12; i++) await cli(['set', url(), `tmp:${i}`, 'a']);
+    await cli(['set', url(), 'keep:1', 'b']);
+    const dry = await cli(['clear', url(), 'tmp', '--dry-run']);
+    expect(dry.stdout).toBe(`would remove 12 entries (entries under 'tmp:' of ${url()})\n`);
+    expect((await cli(['get', url(), 'tmp:3'])).stdout).toBe('a\n');
+    expect((await cli(['clear', url(), 'tmp', '--yes'])).stdout).toBe('removed 12 entries\n');
+    expect((await cli(['get', url(), 'tmp:3'])).code).toBe(1);
+    expect((await cli(['get', url(), 'keep:1'])).stdout).toBe('b\n');
   });
 });
 

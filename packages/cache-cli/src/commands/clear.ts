@@ -13,7 +13,7 @@ export const clearCommand: Command = {
 
 Removes every entry the cache owns (its namespace, when the URL names one),
 or with PREFIX those whose key starts with "PREFIX:". Says how many entries
-match where the backend can count them (Redis), asks for confirmation on a
+match where the backend can count them (Redis, file), asks for confirmation on a
 terminal, and shows a progress bar while it removes them.
 
   --dry-run   only count, remove nothing
@@ -38,7 +38,10 @@ Without --yes and without a terminal to ask on, nothing is removed (exit 2).`,
         ? `every entry of ${shownUrl}`
         : `entries under '${prefix}:' of ${shownUrl}`;
     const keys = await keysToClear(cache, prefix);
-    const count = keys === undefined ? 'an unknown number of' : String(keys.length);
+    const count =
+      keys === undefined
+        ? 'an unknown number of entries'
+        : `${keys.length} ${keys.length === 1 ? 'entry' : 'entries'}`;
     if (dryRun) {
       terminal.out(
         keys === undefined
@@ -47,7 +50,7 @@ Without --yes and without a terminal to ask on, nothing is removed (exit 2).`,
       );
       return;
     }
-    if (values.yes !== true && !(await terminal.confirm(`Remove ${count} entries (${what})?`)))
+    if (values.yes !== true && !(await terminal.confirm(`Remove ${count} (${what})?`)))
       throw new Outcome('not confirmed: nothing removed');
     let removed = 0;
     if (keys !== undefined && keys.length > 0) {

@@ -91,11 +91,11 @@ Removes the keys and prints how many held a value.`,
 
 export const ttlCommand: Command = {
   name: 'ttl',
-  summary: "show a key's remaining time to live (Redis)",
+  summary: "show a key's remaining time to live (Redis, file)",
   help: `Usage: pywatt-cache ttl [URL] KEY [--ms]
 
 Prints the remaining time to live of KEY ("no expiry" when it has none).
-Only Redis can tell; other backends answer UNSUPPORTED (exit 1).
+Redis and file targets can tell; others answer UNSUPPORTED (exit 1).
 
   --ms    print whole milliseconds (or "inf") instead
 
@@ -108,7 +108,7 @@ Exit 1 when the key holds no value.`,
     if (ms === undefined)
       throw new CacheError(
         'UNSUPPORTED',
-        `the ${cache.type} backend cannot tell a key's remaining TTL (only redis can)`,
+        `the ${cache.type} backend cannot tell a key's remaining TTL (redis and file can)`,
         { operation: 'ttl', backend: cache.type },
       );
     if (ms === null) throw new Outcome('no value for that key (a miss)');
