@@ -13,6 +13,7 @@ import { AccessTracker } from './access-tracker.js';
 import { AtomicOperations } from './atomic-operations.js';
 import { scanDirectory } from './directory-scan.js';
 import { decodeEntry, decodeHead, FIXED_HEADER_BYTES, FLAG_INTERNAL } from './entry-format.js';
+import { listLiveKeys, liveTtlMs } from './entry-inspection.js';
 import { readEntryFile, readEntryHead, removeFile, removeIfSame } from './entry-io.js';
 import { judgeEntry } from './entry-judge.js';
 import { locate } from './entry-paths.js';
@@ -215,6 +216,27 @@ export class FileStore implements CacheStore {
   async deleteMany(fullKeys: readonly string[]): Promise<number> {
     const removed = await Promise.all(fullKeys.map((k) => this.delete(k)));
     return removed.filter(Boolean).length;
+  }
+
+  // ---- inspection, for operators' tools ----
+
+  /**
+   * The full keys of live entries that start with `fullPrefix` (locks left
+   * out): what `clear(fullPrefix)` would remove. Reads every entry's header.
+   * @throws CacheError for file-system failures.
+   */
+  async keys(fullPrefix: string): Promise<string[]> {
+    return listLiveKeys(this.directory, fullPrefix).catch((e) =>
+      Promise.reject(this.mapError(e, 'keys')),
+    );
+  }
+
+  /**
+   * The milliseconds `fullKey` has left (`Infinity`: no expiry), or undefined
+   * when it holds no live value.
+   */
+  async remainingTtlMs(fullKey: string): Promise<number | undefined> {
+    return liveTtlMs(this.directory, fullKey).catch((e) => Promise.reject(this.mapError(e, 'ttl')));
   }
 
   // ---- the rest ----
