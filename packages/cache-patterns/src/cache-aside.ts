@@ -252,6 +252,9 @@ export class CacheAside<T> {
     stale: Held | undefined,
   ): Promise<T | NotFound> {
     const flight = joinFlight(this.#flightState, key, async (loaded) => {
+      // A flight that just failed may have put the key in backoff after this caller looked.
+      const held = this.#flightState.backoff.held(key, Date.now());
+      if (held !== undefined) return held.value;
       // Re-read: a flight that just ended may have filled the key between our miss and now.
       const found = await this.#readFresh(key);
       if (found !== undefined) return found.value;

@@ -59,6 +59,40 @@ describe('grace (stale-if-error)', () => {
     expect(await aside.get('k', failing)).toBe('v2'); // fresh again: no load
   });
 
+  it('a read that looked before a failure put the key in backoff does not call the loader again', async () => {
+    let gate: Promise<void> | undefined;
+    // The cache as the aside sees it: reads wait at the gate while one is set (a slow L2 read).
+    const gated = new Proxy(cache, {
+      get(target, name) {
+        if (name === 'get') {
+          return async (key: string) => {
+            const waitFor = gate;
+            if (waitFor !== undefined) await waitFor;
+            return target.get(key);
+          };
+        }
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const aside = new CacheAside<string>(gated, {
+      ttlMs: 20,
+      graceMs: 60_000,
+      graceBackoffMs: 60_000,
+    });
+    await aside.get('k', () => 'v1');
+    await sleep(40);
+    const loader = vi.fn(failing);
+    let open: () => void = () => {};
+    gate = new Promise((resolve) => (open = resolve));
+    const slowRead = aside.get('k', loader); // passed the backoff check, now waits for its cache read
+    gate = undefined;
+    expect(await aside.get('k', loader)).toBe('v1'); // the refresh fails: the key is held
+    open();
+    expect(await slowRead).toBe('v1');
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
   it('without graceMs a failed refresh past the stale window rejects and is retried on the next read', async () => {
     vi.useFakeTimers();
     const aside = new CacheAside<string>(cache, { ttlMs: 1000 });
