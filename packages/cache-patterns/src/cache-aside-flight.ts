@@ -35,10 +35,11 @@ export function joinFlight(
 const SOFT = Symbol('soft timeout');
 
 /**
- * What a caller gets from `flight`: its result; or, when it is not there
- * after `softTimeoutMs`, the loaded value (if the loader answered and only the
- * store is pending), else `held` (a value the caller already has), else the
- * first of the loaded value and the result. The flight goes on either way.
+ * What a caller gets from `flight`. Without `softTimeoutMs`: its result. With
+ * it: the loaded value as soon as the loader answered (the cache write goes
+ * on behind), or its result if that comes first; after `softTimeoutMs`,
+ * `held` (a value the caller already has) if there is one, else whichever of
+ * those comes first. The flight goes on either way.
  */
 export async function awaitFlight(
   flight: Flight,
@@ -46,17 +47,17 @@ export async function awaitFlight(
   held: { readonly value: unknown } | undefined,
 ): Promise<unknown> {
   if (softTimeoutMs === undefined) return flight.done;
+  if (flight.loaded !== undefined) return flight.loaded.value;
   let timer: NodeJS.Timeout | undefined;
   const soft = new Promise<typeof SOFT>((resolve) => {
     timer = setTimeout(resolve, softTimeoutMs, SOFT);
   });
   try {
-    const first = await Promise.race([flight.done, soft]);
+    const first = await Promise.race([flight.done, flight.whenLoaded, soft]);
     if (first !== SOFT) return first;
   } finally {
     clearTimeout(timer);
   }
-  if (flight.loaded !== undefined) return flight.loaded.value;
   if (held !== undefined) return held.value;
   return Promise.race([flight.done, flight.whenLoaded]);
 }

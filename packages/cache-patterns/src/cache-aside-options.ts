@@ -60,7 +60,10 @@ export interface CacheAsideCallOptions {
    * A caller that holds a value (in grace, or held after a failure) waits at
    * most this long for a refresh, in ms, then gets that value while the load
    * goes on and fills the cache when it ends. A caller without one waits past
-   * it until the loader answers. Default: off (callers wait for the refresh).
+   * it until the loader answers. With it set, no caller waits for the cache
+   * write once the loader has answered. Bound: a caller that holds a value
+   * waits at most `softTimeoutMs` for the load (plus its own cache read).
+   * Default: off (callers wait for the load and the cache write).
    */
   softTimeoutMs?: number | undefined;
   /**

@@ -7,12 +7,10 @@ import {
   type Codec,
   jsonCodec,
 } from '@pywatt/cache-core';
-import { encodeWith } from '@pywatt/cache-core/store';
 import {
   classifyEntry,
   decodeEntry,
   type EarlyRefresh,
-  type EntryWindows,
   type Found,
   FRESH,
   GRACE,
@@ -38,23 +36,21 @@ import {
   type NotFound,
   NotFoundError,
 } from './cache-aside-options.js';
-import { jittered, type ReadSettings, resolveReadSettings } from './cache-aside-settings.js';
-import { encodeCachedError } from './internal/cached-error.js';
+import { type ReadSettings, resolveReadSettings } from './cache-aside-settings.js';
+import {
+  encodeValue,
+  type Held,
+  type LoadContext,
+  loadAndStore,
+  valueWindows,
+} from './cache-aside-store.js';
 import { EntryKind, GRACE_UNTIL, readHeaderNumber } from './internal/envelope.js';
 import { type FlightState, flightStateOf, newFlightState } from './internal/flight-state.js';
-import { runLoader } from './internal/run-loader.js';
 import { nonNegative, optionalDurationMs, optionalFunction } from './internal/validate.js';
 
 export { CACHE_ASIDE_LOCK_PREFIX };
 
 const OPERATION = 'cacheAside';
-const EMPTY = new Uint8Array(0);
-
-/** A value a caller already has (in grace, or stale), and until when it may be served (ms since the epoch). */
-interface Held {
-  readonly value: unknown;
-  readonly untilMs: number;
-}
 
 /**
  * Cache-aside over any `CacheService`: read the cache, and on a miss run
@@ -90,6 +86,7 @@ export class CacheAside<T> {
   readonly #onError: CacheAsideOptions<T>['onError'];
   readonly #flightState: FlightState;
   readonly #events = new CacheEvents(this);
+  readonly #load: LoadContext<T>;
 
   /**
    * @param cache - the cache to read and fill.
@@ -111,6 +108,15 @@ export class CacheAside<T> {
     const random = optionalFunction(options.random, 'random', OPERATION) ?? Math.random;
     this.#xfetch = { earlyRefresh, beta, random };
     this.#flightState = flightState ?? newFlightState();
+    this.#load = {
+      cache,
+      codec: this.#codec,
+      backoff: this.#flightState.backoff,
+      cacheErrorsMs: this.#cacheErrorsMs,
+      random,
+      report: (error, key, phase) => this.#report(error, key, phase),
+      refreshFailed: (error, key) => this.#refreshFailed(error, key),
+    };
   }
 
   /**
@@ -142,9 +148,9 @@ export class CacheAside<T> {
       this.#cache,
       key,
       EntryKind.VALUE,
-      this.#encode(value),
+      encodeValue(this.#codec, value),
       0,
-      this.#windows(settings),
+      valueWindows(this.#load, settings),
     );
     this.#flightState.backoff.release(key);
   }
@@ -258,7 +264,7 @@ export class CacheAside<T> {
       // Re-read: a flight that just ended may have filled the key between our miss and now.
       const found = await this.#readFresh(key);
       if (found !== undefined) return found.value;
-      const load = () => this.#loadAndStore(key, loader, settings, stale, loaded);
+      const load = () => loadAndStore(this.#load, key, loader, settings, { stale, loaded });
       const lockTtlMs = this.#lockTtlMs;
       if (lockTtlMs === undefined) return load();
       return loadWithLock(
@@ -298,7 +304,7 @@ export class CacheAside<T> {
           if (token === null) return; // another process is refreshing it
         }
         try {
-          await this.#loadAndStore(key, loader, settings, stale, undefined, true);
+          await loadAndStore(this.#load, key, loader, settings, { stale, background: true });
         } finally {
           if (typeof token === 'string')
             await this.#cache
@@ -308,85 +314,6 @@ export class CacheAside<T> {
       },
       (error) => this.#refreshFailed(error, key),
     );
-  }
-
-  async #loadAndStore(
-    key: string,
-    loader: Loader<T>,
-    settings: ReadSettings,
-    stale: Held | undefined,
-    loaded?: (value: unknown) => void,
-    background = false,
-  ): Promise<T | NotFound> {
-    const started = performance.now();
-    let value: T | NotFound;
-    try {
-      value = await runLoader(key, loader, settings.hardTimeoutMs);
-    } catch (error) {
-      if (stale !== undefined && settings.graceMs > 0) this.#hold(key, stale, settings);
-      if (stale !== undefined && !background && Date.now() < stale.untilMs) {
-        this.#refreshFailed(error, key); // grace: the callers get the old value
-        return stale.value as T | NotFound;
-      }
-      if (!background && this.#cacheErrorsMs !== undefined) {
-        const windows = {
-          freshMs: this.#jitter(this.#cacheErrorsMs, settings),
-          staleMs: 0,
-          graceMs: 0,
-        };
-        await storeEntry(
-          this.#cache,
-          key,
-          EntryKind.ERROR,
-          encodeCachedError(error),
-          0,
-          windows,
-        ).catch((e) => this.#report(e, key, 'write'));
-      }
-      throw error;
-    }
-    loaded?.(value);
-    const notFound = value === NOT_FOUND;
-    const payload = notFound ? EMPTY : this.#encode(value as T);
-    const windows = notFound
-      ? { freshMs: this.#jitter(settings.notFoundTtlMs, settings), staleMs: 0, graceMs: 0 }
-      : this.#windows(settings);
-    const kind = notFound ? EntryKind.NOT_FOUND : EntryKind.VALUE;
-    try {
-      await storeEntry(this.#cache, key, kind, payload, performance.now() - started, windows);
-      this.#flightState.backoff.release(key);
-    } catch (error) {
-      if (CacheError.is(error, 'CLOSED')) throw error;
-      this.#report(error, key, 'write');
-      // The cache could not keep it (L2 unreachable): hold it here through the backoff instead.
-      if (settings.graceMs > 0) {
-        const untilMs = Date.now() + windows.freshMs + windows.staleMs + windows.graceMs;
-        this.#hold(key, { value, untilMs }, settings);
-      }
-    }
-    return value;
-  }
-
-  #hold(key: string, held: Held, settings: ReadSettings): void {
-    const now = Date.now();
-    const untilMs = Math.min(held.untilMs, now + settings.graceBackoffMs);
-    if (untilMs > now) this.#flightState.backoff.hold(key, held.value, untilMs, now);
-  }
-
-  #windows(settings: ReadSettings): EntryWindows {
-    return {
-      freshMs: this.#jitter(settings.ttlMs, settings),
-      staleMs: settings.staleMs,
-      graceMs: settings.graceMs,
-    };
-  }
-
-  #jitter(ms: number, settings: ReadSettings): number {
-    return jittered(ms, settings.ttlJitter, this.#xfetch.random);
-  }
-
-  #encode(value: T): Uint8Array {
-    return encodeWith(this.#codec, value, OPERATION);
   }
 
   #refreshFailed(error: unknown, key: string): void {
