@@ -127,6 +127,30 @@ describe('soft and hard loader timeouts', () => {
     expect(await aside.get('k', failing)).toBe('v2');
   });
 
+  it('with softTimeoutMs, callers get the loaded value without waiting for a slow cache write', async () => {
+    let release: () => void = () => {};
+    const writeGate = new Promise<void>((resolve) => (release = resolve));
+    const slowWrites = new Proxy(cache, {
+      get(target, name) {
+        if (name === 'set') {
+          return async (...args: Parameters<CacheService['set']>) => {
+            await writeGate;
+            return target.set(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const aside = new CacheAside<string>(slowWrites, { softTimeoutMs: 60_000 });
+    const answers = await Promise.all([aside.get('k', () => 'v1'), aside.get('k', () => 'v2')]);
+    expect(answers).toEqual(['v1', 'v1']);
+    expect(await cache.get('k')).toBeUndefined(); // still being written
+    release();
+    await aside.idle();
+    expect(await aside.get('k', failing)).toBe('v1');
+  });
+
   it('a caller with nothing to fall back on waits past softTimeoutMs for the loader', async () => {
     const aside = new CacheAside<string>(cache, { softTimeoutMs: 1 });
     const slow = async () => {
