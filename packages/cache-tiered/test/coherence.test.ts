@@ -57,6 +57,34 @@ describe('bus disconnected', () => {
     expect(a.log.count('get'), 'filled again once the bus is back').toBe(3);
   });
 
+  for (const kind of ['pubsub', 'tracking'] as const) {
+    it(`reports the ${kind} bus going down and coming back through on(), not the first join`, async () => {
+      const namespace = freshNamespace();
+      const link = await proxied();
+      const bus =
+        kind === 'pubsub'
+          ? createRedisBus({ url: link.url })
+          : createRedisTrackingBus({ url: link.url });
+      const { cache } = await tiered(url(), namespace, bus);
+      track(cache);
+      const events: Array<[string, unknown]> = [];
+      cache.on('busDisconnected', (event) => events.push(['busDisconnected', event]));
+      cache.on('busReconnected', (event) => events.push(['busReconnected', event]));
+      await cache.set('k', bytes('v'));
+      expect(events, 'joining is not a reconnection').toEqual([]);
+
+      link.cut();
+      await waitFor('the bus to go down', async () => !(await busUp(cache)));
+      link.restore();
+      await waitFor('the bus to come back', () => busUp(cache));
+      const source = { backend: 'redis', namespace, bus: kind };
+      expect(events).toEqual([
+        ['busDisconnected', source],
+        ['busReconnected', source],
+      ]);
+    });
+  }
+
   it('with maxStaleMs, L1 answers while the bus is down only until maxStaleMs, and never after it is back', async () => {
     const namespace = freshNamespace();
     const link = await proxied();
@@ -110,14 +138,15 @@ describe('bus disconnected', () => {
 describe('a read racing an invalidation', () => {
   /** L2 whose get answers only when the test opens the gate (after really reading Redis). */
   async function gatedL2(namespace: string) {
-    const { cache, log } = counted(await createRedisCache({ url: url(), namespace }));
+    const service = await createRedisCache({ url: url(), namespace }); // closed by the tiered cache
+    const { store, log } = counted(service);
     let open: () => void = () => undefined;
     let fetched: () => void = () => undefined;
     let gate: Promise<void> | undefined;
     const read = new Promise<void>((resolve) => {
       fetched = resolve;
     });
-    const l2 = new Proxy(cache, {
+    const l2 = new Proxy(store, {
       get(target, property, receiver) {
         if (property !== 'get' || gate === undefined)
           return Reflect.get(target, property, receiver);
@@ -131,6 +160,9 @@ describe('a read racing an invalidation', () => {
     });
     return {
       l2,
+      namespace,
+      /** The L2 cache itself: its writes reach no bus. */
+      service,
       log,
       hold() {
         gate = new Promise<void>((resolve) => {
@@ -187,7 +219,7 @@ describe('a read racing an invalidation', () => {
     const b = track(await createTieredCache({ l2: gated.l2, namespace }));
     await b.set('k', bytes('v1'));
     await b.delete('k');
-    await gated.l2.set('k', bytes('v1'));
+    await gated.service.set('k', bytes('v1'));
     const fetched = gated.hold();
     const reading = b.get('k');
     await fetched;
