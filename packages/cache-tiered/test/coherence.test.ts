@@ -11,6 +11,7 @@ import {
   heard,
   l1Figures,
   rawClient,
+  sleep,
   text,
   tiered,
   waitFor,
@@ -119,7 +120,8 @@ describe('bus disconnected', () => {
   it('queues publishes while down and sends them when back: the other process then drops its copy', async () => {
     const namespace = freshNamespace();
     const link = await proxied();
-    const a = track((await tiered(url(), namespace, createRedisBus({ url: link.url }))).cache);
+    const bus = createRedisBus({ url: link.url, maxPublishWaitMs: 0 });
+    const a = track((await tiered(url(), namespace, bus)).cache);
     const b = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
     await a.set('k', bytes('v1'));
     await heard(b, 1);
@@ -127,11 +129,40 @@ describe('bus disconnected', () => {
 
     link.cut();
     await waitFor('A bus to go down', async () => !(await busUp(a)));
-    await a.set('k', bytes('v2')); // resolves: the invalidation waits in A's queue
+    await a.set('k', bytes('v2')); // resolves at once (maxPublishWaitMs 0): the invalidation waits in A's queue
     expect(text(await b.get('k')), "B's bus is fine but has heard nothing yet").toBe('v1');
 
     link.restore();
     await waitFor('B to hear the queued invalidation', async () => text(await b.get('k')) === 'v2');
+  });
+
+  it('a write made while the publishing link is down resolves only once its invalidation reached Redis', async () => {
+    const namespace = freshNamespace();
+    const link = await proxied();
+    const bus = createRedisBus({ url: link.url, maxPublishWaitMs: 600_000 });
+    const a = track((await tiered(url(), namespace, bus)).cache);
+    const b = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
+    const raw = track(rawClient(url()));
+    await a.set('k', bytes('v1'));
+    await heard(b, 1);
+    expect(text(await b.get('k'))).toBe('v1');
+
+    link.cut();
+    await waitFor('A bus to go down', async () => !(await busUp(a)));
+    let resolved = false;
+    const writing = a.set('k', bytes('v2')).then(() => {
+      resolved = true;
+    });
+    await waitFor('v2 to land in Redis', async () => (await raw.get(`${namespace}:k`)) === 'v2');
+    // Landed, and B still answers v1 from its L1: acknowledging now would let B serve a
+    // replaced value for as long as the link stays down.
+    await sleep(200);
+    expect(resolved, 'the write waits for its invalidation').toBe(false);
+    expect(text(await b.get('k'))).toBe('v1');
+
+    link.restore();
+    await writing;
+    await waitFor('B to hear the invalidation', async () => text(await b.get('k')) === 'v2');
   });
 });
 
