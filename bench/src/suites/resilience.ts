@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { createCache } from '@pywatt/cache-core';
 import { CacheAside, withCircuitBreaker } from '@pywatt/cache-patterns';
 import { createRedisCache, RedisStore } from '@pywatt/cache-redis';
 import { createRedisBus, createTieredCache } from '@pywatt/cache-tiered';
@@ -42,11 +41,8 @@ interface Contender {
 async function pywatt(server: RedisServer): Promise<Contender> {
   const store = new RedisStore({ url: server.url, operationTimeoutMs: OPERATION_TIMEOUT_MS });
   await store.connect();
-  const l2 = createCache(withCircuitBreaker(store, { failureThreshold: 5, breakMs: BREAK_MS }), {
-    namespace: 'pw',
-  });
   const here = await createTieredCache({
-    l2,
+    l2: withCircuitBreaker(store, { failureThreshold: 5, breakMs: BREAK_MS }),
     namespace: 'pw',
     bus: createRedisBus({ url: server.url }),
   });

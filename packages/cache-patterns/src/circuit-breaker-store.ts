@@ -36,8 +36,9 @@ const OPERATION = 'circuitBreaker';
  * next call probes the store, and its outcome closes the breaker or opens it for
  * another `breakMs`. Keeps no timer: time is checked when a call comes.
  *
- * State changes are the `breakerOpened` / `breakerClosed` events of the service
- * made over it, and `stats().backend` carries `breakerState`, `breakerOpens` and
+ * State changes are the `breakerOpened` / `breakerClosed` events of the
+ * service made over it (for a tiered L2, the tiered cache), and
+ * `stats().backend` carries `breakerState`, `breakerOpens` and
  * `breakerRejections`. An open breaker's `stats()` skips the store and reports
  * those alone. `close()` always reaches the store.
  */
@@ -213,12 +214,12 @@ export class CircuitBreakerStore implements CacheStore {
 
 /**
  * Wraps `store` in a {@link CircuitBreakerStore}; hand the result to
- * `createCache` (and that cache to `createTieredCache` as `l2`):
+ * `createTieredCache` as its `l2`, or to `createCache`:
  *
  * ```ts
  * const redis = new RedisStore({ url });
  * await redis.connect();
- * const l2 = createCache(withCircuitBreaker(redis, { failureThreshold: 5, breakMs: 5_000 }), { namespace: 'app' });
+ * const cache = await createTieredCache({ l2: withCircuitBreaker(redis), namespace: 'app', bus });
  * ```
  *
  * @throws CacheError `INVALID_ARGUMENT` for a bad option.

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CacheService, createCache } from '@pywatt/cache-core';
+import type { CacheService } from '@pywatt/cache-core';
 import { createRedisCache, RedisStore } from '@pywatt/cache-redis';
 import { createRedisBus, createTieredCache } from '@pywatt/cache-tiered';
 import { runOutageLoad } from '@pywatt/test-servers/outage-load';
@@ -40,16 +40,14 @@ describe('Redis outage under load (issue 17)', () => {
 
     const store = new RedisStore({ url: redis.url, operationTimeoutMs: 200 });
     await store.connect();
-    const l2 = createCache(withCircuitBreaker(store, { failureThreshold: 5, breakMs: 500 }), {
-      namespace: NAMESPACE,
-    });
-    const opened: number[] = [];
-    l2.on('breakerOpened', () => opened.push(Date.now()));
+    // The breaker wraps the L2 store; the tier takes it as its L2 and reports its events.
     const a = await createTieredCache({
-      l2,
+      l2: withCircuitBreaker(store, { failureThreshold: 5, breakMs: 500 }),
       namespace: NAMESPACE,
       bus: createRedisBus({ url: redis.url }),
     });
+    const opened: number[] = [];
+    a.on('breakerOpened', () => opened.push(Date.now()));
     // Another process's view: its own connections and bus.
     const b = await createTieredCache({
       l2: await createRedisCache({ url: redis.url, namespace: NAMESPACE, operationTimeoutMs: 200 }),
