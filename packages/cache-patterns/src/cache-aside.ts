@@ -129,14 +129,14 @@ export class CacheAside<T> {
    * `hardTimeoutMs`, with CacheError `SERIALIZATION` when the codec cannot
    * encode the loaded value, with {@link CachedLoaderError} while a failure is
    * negatively cached, with {@link NotFoundError} when the loader said "not
-   * found" (see {@link find}), and with the cache's `INVALID_KEY`/`CLOSED`
+   * found" (see {@link CacheAside.find}), and with the cache's `INVALID_KEY`/`CLOSED`
    * errors. In grace, a failed or timed-out refresh answers the old value.
    */
   get(key: string, loader: Loader<T>, options?: CacheAsideCallOptions): Promise<T> {
     return this.#answer(key, loader, options, false) as Promise<T>;
   }
 
-  /** Like {@link get}, but a "not found" (`ctx.notFound()`, now or cached) resolves `undefined`. */
+  /** Like {@link CacheAside.get}, but a "not found" (`ctx.notFound()`, now or cached) resolves `undefined`. */
   find(key: string, loader: Loader<T>, options?: CacheAsideCallOptions): Promise<T | undefined> {
     return this.#answer(key, loader, options, true);
   }

@@ -30,7 +30,7 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 const OPERATION = 'circuitBreaker';
 
 /**
- * A {@link CacheStore} that stops calling a failing store for a while: after
+ * A `CacheStore` that stops calling a failing store for a while: after
  * `failureThreshold` consecutive `CONNECTION`/`TIMEOUT` failures, every call
  * fails at once with a retryable CacheError `CONNECTION` for `breakMs`; then the
  * next call probes the store, and its outcome closes the breaker or opens it for
