@@ -24,7 +24,9 @@ async function loadUser(id: string): Promise<User> {
 const users = new CacheAside<User>(cache, {
   ttlMs: 60_000,
   staleMs: 300_000,
-  loaderTimeoutMs: 2_000,
+  graceMs: 3_600_000, // if the database is down, keep serving the last value for an hour
+  softTimeoutMs: 100, // a caller holding that value waits at most 100 ms for a reload
+  hardTimeoutMs: 2_000,
 });
 let started = performance.now();
 const first = await Promise.all(

@@ -17,7 +17,6 @@ async function tieredCache(url: string) {
   const l2 = await createRedisCache({ url, namespace: 'example' });
   return createTieredCache({
     l2,
-    namespace: 'example',
     l1: { maxItems: 10_000, ttlMs: 30_000, decoded: 'frozen' },
     bus: createRedisBus({ url }),
   });

@@ -47,8 +47,7 @@ async function pywatt(
   bus: InvalidationBus | undefined,
 ): Promise<JsonCache> {
   const l2 = await createRedisCache({ url, namespace, defaultTtlMs: 600_000 });
-  const cache: CacheService =
-    l1 === undefined ? l2 : await createTieredCache({ l2, namespace, l1, bus });
+  const cache: CacheService = l1 === undefined ? l2 : await createTieredCache({ l2, l1, bus });
   return {
     getJson: (k) => cache.getJson(k),
     setJson: (k, v) => cache.setJson(k, v),

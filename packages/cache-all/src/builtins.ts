@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type BackendFactory, registerBackend } from './registry.js';
+import { TIER_PARAMS, withTier } from './tier.js';
 import { credentials, hostPort, type ParsedCacheUrl, urlError, withPort } from './url.js';
 
 /**
@@ -109,9 +110,9 @@ export function registerBuiltins(): void {
       'rediss+sentinel',
     ],
     packageName: '@pywatt/cache-redis',
-    load: () => importFactory('@pywatt/cache-redis', 'createRedisCache'),
+    load: withTier(() => importFactory('@pywatt/cache-redis', 'createRedisCache')),
     fromUrl: redisFromUrl,
-    params: { connectTimeoutMs: 'number', database: 'number', tls: 'boolean' },
+    params: { connectTimeoutMs: 'number', database: 'number', tls: 'boolean', ...TIER_PARAMS },
   });
   registerBackend({
     type: 'memcached',

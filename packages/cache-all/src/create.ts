@@ -12,6 +12,7 @@ import {
   registrationForScheme,
   registrationOf,
 } from './registry.js';
+import type { TierFields } from './tier.js';
 import {
   type ParamKind,
   readParams,
@@ -25,7 +26,7 @@ import {
 export type BuiltinCacheConfig =
   | MemoryCacheConfig
   | FileCacheConfig
-  | RedisCacheConfig
+  | (RedisCacheConfig & TierFields)
   | MemcachedCacheConfig
   | ProxyCacheConfig;
 

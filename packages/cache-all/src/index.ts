@@ -13,6 +13,7 @@ export {
   loadBackend,
   registerBackend,
 } from './registry.js';
+export type { TierFields } from './tier.js';
 export {
   credentials,
   hostPort,

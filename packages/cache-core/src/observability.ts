@@ -154,7 +154,7 @@ export interface ConnectionEvent extends CacheEventSource {
   readonly downMs?: number | undefined;
 }
 
-/** Declared for the invalidation bus (emitted once the bus lands). */
+/** The invalidation bus of a tiered cache lost (`busDisconnected`) or regained (`busReconnected`) delivery. */
 export interface BusEvent extends CacheEventSource {
   readonly bus: string;
 }

@@ -63,6 +63,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   readonly #events: CacheEvents = new CacheEvents(this);
   readonly #namespace: string | undefined;
   readonly #traceKeys: boolean;
+  readonly #options: Readonly<CacheServiceOptions>;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -76,6 +77,12 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     this.#maxValueBytes = resolved.maxValueBytes;
     this.#namespace = resolved.namespace;
     this.#traceKeys = resolved.traceKeys;
+    this.#options = Object.freeze({
+      namespace: resolved.namespace,
+      defaultTtlMs: resolved.defaultTtlMs,
+      maxValueBytes: resolved.maxValueBytes,
+      traceKeys: resolved.traceKeys,
+    });
     const prefix = this.#prefix;
     store.observe?.({
       events: this.#events,
@@ -482,6 +489,16 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   /** Prepended to every key this cache gives its store: `'app:'` for namespace `app`, else `''`. */
   get keyPrefix(): string {
     return this.#prefix;
+  }
+
+  /**
+   * The options this cache runs with, resolved (defaults filled in): what
+   * `createCache(wrapper, cache.serviceOptions)` needs to put a store that
+   * wraps {@link store} (a tier, a circuit breaker) behind a service that
+   * behaves like this one.
+   */
+  get serviceOptions(): Readonly<CacheServiceOptions> {
+    return this.#options;
   }
 
   /** True once `close()` has been called. */

@@ -1,4 +1,5 @@
 import type { CacheService, Codec } from '@pywatt/cache-core';
+import { NOT_FOUND, type NotFound } from './cache-aside-options.js';
 import { decodeCachedError } from './internal/cached-error.js';
 import {
   DELTA_MS,
@@ -6,6 +7,7 @@ import {
   EntryKind,
   encodeEnvelope,
   FRESH_UNTIL,
+  GRACE_UNTIL,
   HEADER_BYTES,
   hasEnvelope,
   readHeaderNumber,
@@ -18,12 +20,14 @@ export const MISS = 0;
 export const FRESH = 1;
 /** A stale value, or one due for early refresh: serve it, and refresh in the background. */
 export const REFRESH = 2;
+/** A value in grace: refresh in the foreground, and serve it only if the refresh fails. */
+export const GRACE = 3;
 /** What {@link decodeEntry} returns for bytes the codec cannot read. */
 export const UNDECODABLE: unique symbol = Symbol('undecodable');
 
 /** A read that found something usable. `refresh` means: serve it, but refresh. */
 export interface Found<T> {
-  value: T;
+  value: T | NotFound;
   refresh: boolean;
 }
 
@@ -35,9 +39,10 @@ export interface EarlyRefresh {
 }
 
 /**
- * MISS, FRESH or REFRESH (stale within `staleMs`, or due for XFetch early
- * refresh); throws a negatively cached loader error while it lasts. Plain
- * codec bytes written by others count as fresh.
+ * MISS, FRESH, REFRESH (stale within `staleMs`, or due for XFetch early
+ * refresh) or GRACE; throws a negatively cached loader error while it lasts. A
+ * cached "not found" is FRESH while it lasts. Plain codec bytes written by
+ * others count as fresh.
  */
 export function classifyEntry(bytes: Uint8Array, now: number, xfetch: EarlyRefresh): number {
   if (!hasEnvelope(bytes)) return FRESH; // plain codec bytes written by others
@@ -47,6 +52,7 @@ export function classifyEntry(bytes: Uint8Array, now: number, xfetch: EarlyRefre
     if (now >= freshUntil) return MISS;
     throw decodeCachedError(bytes.subarray(HEADER_BYTES), freshUntil);
   }
+  if (bytes[5] === EntryKind.NOT_FOUND) return now < freshUntil ? FRESH : MISS;
   if (bytes[5] !== EntryKind.VALUE) return MISS;
   if (now < freshUntil) {
     if (!xfetch.earlyRefresh) return FRESH;
@@ -55,11 +61,19 @@ export function classifyEntry(bytes: Uint8Array, now: number, xfetch: EarlyRefre
       ? REFRESH
       : FRESH;
   }
-  return now < readHeaderNumber(bytes, STALE_UNTIL) ? REFRESH : MISS;
+  if (now < readHeaderNumber(bytes, STALE_UNTIL)) return REFRESH;
+  return now < readHeaderNumber(bytes, GRACE_UNTIL) ? GRACE : MISS;
 }
 
-/** The value, or UNDECODABLE (old format, other codec): then a miss, reloaded and overwritten. */
-export function decodeEntry<T>(codec: Codec<T>, bytes: Uint8Array): T | typeof UNDECODABLE {
+/**
+ * The value (NOT_FOUND for a cached "not found"), or UNDECODABLE (other codec):
+ * then a miss, reloaded and overwritten.
+ */
+export function decodeEntry<T>(
+  codec: Codec<T>,
+  bytes: Uint8Array,
+): T | NotFound | typeof UNDECODABLE {
+  if (bytes[0] === 0 && bytes[5] === EntryKind.NOT_FOUND && hasEnvelope(bytes)) return NOT_FOUND;
   try {
     return codec.decode(
       bytes[0] === 0 && hasEnvelope(bytes) ? bytes.subarray(HEADER_BYTES) : bytes,
@@ -69,9 +83,17 @@ export function decodeEntry<T>(codec: Codec<T>, bytes: Uint8Array): T | typeof U
   }
 }
 
+/** How long an entry lives: fresh, then stale-while-revalidate, then grace (ms). */
+export interface EntryWindows {
+  readonly freshMs: number;
+  readonly staleMs: number;
+  readonly graceMs: number;
+}
+
 /**
  * Stores `payload` in its envelope: fresh for `freshMs` from now, then stale
- * for `staleMs`; `deltaMs` (how long the load took) feeds XFetch.
+ * for `staleMs`, then in grace for `graceMs`; the backend keeps it until grace
+ * ends. `deltaMs` (how long the load took) feeds XFetch.
  */
 export async function storeEntry(
   cache: CacheService,
@@ -79,12 +101,12 @@ export async function storeEntry(
   kind: number,
   payload: Uint8Array,
   deltaMs: number,
-  freshMs: number,
-  staleMs: number,
+  windows: EntryWindows,
 ): Promise<void> {
   const now = Date.now();
-  const freshUntil = now + freshMs;
-  const staleUntil = freshUntil + staleMs;
-  const bytes = encodeEnvelope(kind, freshUntil, staleUntil, deltaMs, payload);
-  await cache.set(key, bytes, { ttlMs: freshMs + staleMs });
+  const freshUntil = now + windows.freshMs;
+  const staleUntil = freshUntil + windows.staleMs;
+  const graceUntil = staleUntil + windows.graceMs;
+  const bytes = encodeEnvelope(kind, freshUntil, staleUntil, graceUntil, deltaMs, payload);
+  await cache.set(key, bytes, { ttlMs: windows.freshMs + windows.staleMs + windows.graceMs });
 }

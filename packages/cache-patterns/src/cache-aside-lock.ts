@@ -1,6 +1,6 @@
 import { CacheError, type CacheService } from '@pywatt/cache-core';
 import type { Found } from './cache-aside-entry.js';
-import type { CacheAsideErrorPhase } from './cache-aside-options.js';
+import type { CacheAsideErrorPhase, NotFound } from './cache-aside-options.js';
 import { sleep } from './internal/backoff.js';
 
 /** The prefix of the lock names cache-aside takes with `lockTtlMs`. */
@@ -19,7 +19,7 @@ export interface LoadLockOptions {
 /** What a locked load does: check for a fresh value, load, report. */
 export interface LockedLoadSteps<T> {
   readFresh(key: string): Promise<Found<T> | undefined>;
-  load(): Promise<T>;
+  load(): Promise<T | NotFound>;
   report: ReportError;
 }
 
@@ -52,7 +52,7 @@ export async function loadWithLock<T>(
   key: string,
   options: LoadLockOptions,
   steps: LockedLoadSteps<T>,
-): Promise<T> {
+): Promise<T | NotFound> {
   const lockName = CACHE_ASIDE_LOCK_PREFIX + key;
   const deadline = Date.now() + options.lockWaitMs;
   let token = await tryLock(cache, lockName, options.lockTtlMs, steps.report);

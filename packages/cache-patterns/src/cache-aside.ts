@@ -1,16 +1,25 @@
-import { CacheError, type CacheService, type Codec, jsonCodec } from '@pywatt/cache-core';
-import { encodeWith } from '@pywatt/cache-core/store';
+import {
+  CacheError,
+  type CacheEventListener,
+  type CacheEventName,
+  CacheEvents,
+  type CacheService,
+  type Codec,
+  jsonCodec,
+} from '@pywatt/cache-core';
 import {
   classifyEntry,
   decodeEntry,
   type EarlyRefresh,
   type Found,
+  FRESH,
+  GRACE,
   MISS,
   REFRESH,
   storeEntry,
   UNDECODABLE,
 } from './cache-aside-entry.js';
-import { joinFlight, refreshInBackground } from './cache-aside-flight.js';
+import { awaitFlight, joinFlight, refreshInBackground } from './cache-aside-flight.js';
 import {
   CACHE_ASIDE_LOCK_PREFIX,
   isCallerError,
@@ -18,15 +27,25 @@ import {
   tryLock,
 } from './cache-aside-lock.js';
 import {
+  type CacheAsideCallOptions,
   type CacheAsideErrorPhase,
   type CacheAsideOptions,
-  CachedLoaderError,
+  type CachedLoaderError,
   type Loader,
+  NOT_FOUND,
+  type NotFound,
+  NotFoundError,
 } from './cache-aside-options.js';
-import { encodeCachedError } from './internal/cached-error.js';
-import { EntryKind } from './internal/envelope.js';
+import { type ReadSettings, resolveReadSettings } from './cache-aside-settings.js';
+import {
+  encodeValue,
+  type Held,
+  type LoadContext,
+  loadAndStore,
+  valueWindows,
+} from './cache-aside-store.js';
+import { EntryKind, GRACE_UNTIL, readHeaderNumber } from './internal/envelope.js';
 import { type FlightState, flightStateOf, newFlightState } from './internal/flight-state.js';
-import { runLoader } from './internal/run-loader.js';
 import { nonNegative, optionalDurationMs, optionalFunction } from './internal/validate.js';
 
 export { CACHE_ASIDE_LOCK_PREFIX };
@@ -37,32 +56,37 @@ const OPERATION = 'cacheAside';
  * Cache-aside over any `CacheService`: read the cache, and on a miss run
  * the loader once (per key and process; across processes with `lockTtlMs`),
  * store its value and return it. Supports stale-while-revalidate, XFetch early
- * refresh, loader timeouts and negative caching. Values are stored in a small
- * envelope holding their fresh and stale deadlines, so every backend supports
- * every feature; plain codec bytes written by others (`writeThrough`,
- * `setJson`) are read as fresh values.
+ * refresh, grace (stale-if-error) with a per-key backoff, soft and hard loader
+ * timeouts, TTL jitter and negative caching ("not found", and failures). Values
+ * are stored in a small envelope holding their fresh, stale and grace
+ * deadlines, so every backend supports every feature; plain codec bytes
+ * written by others (`writeThrough`, `setJson`) are read as fresh values.
  *
- * A loader's error reaches every caller waiting for that load, unchanged.
- * Cache failures never hide the source: a failed cache read loads, a failed
- * cache write still returns the loaded value; both go to `onError`.
+ * A loader's error reaches every caller waiting for that load, unchanged
+ * (unless a grace value answers instead). Cache failures never hide the
+ * source: a failed cache read loads, a failed cache write still returns the
+ * loaded value; both go to `onError`. Nothing it starts in the background can
+ * end in an unhandled rejection: failed refreshes go to `onError` and the
+ * `refreshFailed` event.
  *
- * Entry freshness (SWR, XFetch) is decided in cache-aside-entry.ts, single
- * flight and background refresh in cache-aside-flight.ts, and the
- * cross-process load lock in cache-aside-lock.ts.
+ * Entry freshness (SWR, XFetch, grace) is decided in cache-aside-entry.ts,
+ * single flight, soft timeouts and background refresh in cache-aside-flight.ts,
+ * the grace backoff in cache-aside-grace.ts and the cross-process load lock in
+ * cache-aside-lock.ts.
  */
 export class CacheAside<T> {
   readonly #cache: CacheService;
   readonly #codec: Codec<T>;
-  readonly #ttlMs: number;
-  readonly #staleMs: number;
+  readonly #settings: ReadSettings;
   readonly #xfetch: EarlyRefresh;
   readonly #lockTtlMs: number | undefined;
   readonly #lockWaitMs: number;
   readonly #lockPollMs: number;
-  readonly #loaderTimeoutMs: number | undefined;
   readonly #cacheErrorsMs: number | undefined;
   readonly #onError: CacheAsideOptions<T>['onError'];
   readonly #flightState: FlightState;
+  readonly #events = new CacheEvents(this);
+  readonly #load: LoadContext<T>;
 
   /**
    * @param cache - the cache to read and fill.
@@ -72,36 +96,104 @@ export class CacheAside<T> {
   constructor(cache: CacheService, options: CacheAsideOptions<T> = {}, flightState?: FlightState) {
     this.#cache = cache;
     this.#codec = options.codec ?? (jsonCodec as Codec<T>);
-    this.#ttlMs = optionalDurationMs(options.ttlMs, 'ttlMs', OPERATION, true) ?? cache.defaultTtlMs;
-    this.#staleMs = nonNegative(options.staleMs, 'staleMs', OPERATION, 0);
+    this.#settings = resolveReadSettings(options, undefined, cache.defaultTtlMs);
     const earlyRefresh = options.earlyRefresh === true;
     const beta = nonNegative(options.beta, 'beta', OPERATION, 1);
     this.#lockTtlMs = optionalDurationMs(options.lockTtlMs, 'lockTtlMs', OPERATION);
     this.#lockWaitMs =
       optionalDurationMs(options.lockWaitMs, 'lockWaitMs', OPERATION) ?? this.#lockTtlMs ?? 0;
     this.#lockPollMs = optionalDurationMs(options.lockPollMs, 'lockPollMs', OPERATION) ?? 25;
-    this.#loaderTimeoutMs = optionalDurationMs(
-      options.loaderTimeoutMs,
-      'loaderTimeoutMs',
-      OPERATION,
-    );
     this.#cacheErrorsMs = optionalDurationMs(options.cacheErrorsMs, 'cacheErrorsMs', OPERATION);
     this.#onError = optionalFunction(options.onError, 'onError', OPERATION);
     const random = optionalFunction(options.random, 'random', OPERATION) ?? Math.random;
     this.#xfetch = { earlyRefresh, beta, random };
     this.#flightState = flightState ?? newFlightState();
+    this.#load = {
+      cache,
+      codec: this.#codec,
+      backoff: this.#flightState.backoff,
+      cacheErrorsMs: this.#cacheErrorsMs,
+      random,
+      report: (error, key, phase) => this.#report(error, key, phase),
+      refreshFailed: (error, key) => this.#refreshFailed(error, key),
+    };
   }
 
   /**
    * The value of `key`: from the cache when fresh (or stale, within
-   * `staleMs`), else from `loader`, which then fills the cache.
+   * `staleMs`), else from `loader`, which then fills the cache. `options`
+   * override this instance's for this read (checked on every call: leave it
+   * out on hot paths).
    *
    * Rejects with the loader's own error, with CacheError `TIMEOUT` after
-   * `loaderTimeoutMs`, with CacheError `SERIALIZATION` when the codec cannot
+   * `hardTimeoutMs`, with CacheError `SERIALIZATION` when the codec cannot
    * encode the loaded value, with {@link CachedLoaderError} while a failure is
-   * negatively cached, and with the cache's `INVALID_KEY`/`CLOSED` errors.
+   * negatively cached, with {@link NotFoundError} when the loader said "not
+   * found" (see {@link CacheAside.find}), and with the cache's `INVALID_KEY`/`CLOSED`
+   * errors. In grace, a failed or timed-out refresh answers the old value.
    */
-  async get(key: string, loader: Loader<T>): Promise<T> {
+  get(key: string, loader: Loader<T>, options?: CacheAsideCallOptions): Promise<T> {
+    return this.#answer(key, loader, options, false) as Promise<T>;
+  }
+
+  /** Like {@link CacheAside.get}, but a "not found" (`ctx.notFound()`, now or cached) resolves `undefined`. */
+  find(key: string, loader: Loader<T>, options?: CacheAsideCallOptions): Promise<T | undefined> {
+    return this.#answer(key, loader, options, true);
+  }
+
+  /** Stores `value` as freshly loaded (e.g. after a write to the source). Rejects like `cache.set`, or `SERIALIZATION`. */
+  async set(key: string, value: T, options?: CacheAsideCallOptions): Promise<void> {
+    const settings = this.#resolve(options);
+    await storeEntry(
+      this.#cache,
+      key,
+      EntryKind.VALUE,
+      encodeValue(this.#codec, value),
+      0,
+      valueWindows(this.#load, settings),
+    );
+    this.#flightState.backoff.release(key);
+  }
+
+  /** Removes the cached value so the next read loads. True if something was removed. */
+  delete(key: string): Promise<boolean> {
+    this.#flightState.backoff.release(key);
+    return this.#cache.delete(key);
+  }
+
+  /** Resolves once no background refresh (stale-while-revalidate, early refresh, soft-timed-out load) is running. */
+  async idle(): Promise<void> {
+    const { refreshing, flights } = this.#flightState;
+    while (refreshing.size > 0 || flights.size > 0) {
+      await Promise.allSettled([
+        ...refreshing.values(),
+        ...[...flights.values()].map((f) => f.done),
+      ]);
+    }
+  }
+
+  /**
+   * Subscribes to this instance's events: `refreshFailed` (a background or
+   * grace refresh failed; the error also goes to `onError`). Returns the
+   * function that unsubscribes. Events are also published on core's
+   * `CACHE_EVENTS_CHANNEL`.
+   */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  async #answer(
+    key: string,
+    loader: Loader<T>,
+    options: CacheAsideCallOptions | undefined,
+    find: boolean,
+  ): Promise<T | undefined> {
+    const settings = this.#resolve(options);
+    const backoff = this.#flightState.backoff;
+    if (backoff.size > 0) {
+      const held = backoff.held(key, Date.now());
+      if (held !== undefined) return this.#result(key, held.value as T | NotFound, find);
+    }
     // The hit path is inlined (no nested async call, no allocation) to stay close to a bare get.
     let bytes: Uint8Array | undefined;
     try {
@@ -110,45 +202,40 @@ export class CacheAside<T> {
       if (isCallerError(error)) throw error;
       this.#report(error, key, 'read');
     }
+    let stale: Held | undefined;
     if (bytes !== undefined) {
       const state = classifyEntry(bytes, Date.now(), this.#xfetch);
       if (state !== MISS) {
         const value = decodeEntry(this.#codec, bytes);
         if (value !== UNDECODABLE) {
-          if (state === REFRESH) this.#refreshInBackground(key, loader);
-          return value;
+          if (state === GRACE) stale = { value, untilMs: readHeaderNumber(bytes, GRACE_UNTIL) };
+          else {
+            if (state === REFRESH) {
+              const held = { value, untilMs: readHeaderNumber(bytes, GRACE_UNTIL) };
+              this.#refreshInBackground(key, loader, settings, held);
+            }
+            return this.#result(key, value, find);
+          }
         }
       }
     }
-    return this.#loadOnce(key, loader);
+    return this.#result(key, await this.#loadOnce(key, loader, settings, stale), find);
   }
 
-  /** Stores `value` as freshly loaded (e.g. after a write to the source). Rejects like `cache.set`, or `SERIALIZATION`. */
-  async set(key: string, value: T): Promise<void> {
-    await storeEntry(
-      this.#cache,
-      key,
-      EntryKind.VALUE,
-      this.#encode(value),
-      0,
-      this.#ttlMs,
-      this.#staleMs,
-    );
+  #resolve(options: CacheAsideCallOptions | undefined): ReadSettings {
+    return options === undefined
+      ? this.#settings
+      : resolveReadSettings(options, this.#settings, this.#cache.defaultTtlMs);
   }
 
-  /** Removes the cached value so the next read loads. True if something was removed. */
-  delete(key: string): Promise<boolean> {
-    return this.#cache.delete(key);
-  }
-
-  /** Resolves once no background refresh (stale-while-revalidate, early refresh) is running. */
-  async idle(): Promise<void> {
-    const { refreshing } = this.#flightState;
-    while (refreshing.size > 0) await Promise.allSettled([...refreshing.values()]);
+  #result(key: string, value: T | NotFound, find: boolean): T | undefined {
+    if (value !== NOT_FOUND) return value;
+    if (find) return undefined;
+    throw new NotFoundError(key);
   }
 
   // Reads the entry; undefined means "load". Cached errors throw while they last.
-  async #read(key: string, now: number): Promise<Found<T> | undefined> {
+  async #readFresh(key: string): Promise<Found<T> | undefined> {
     let bytes: Uint8Array | undefined;
     try {
       bytes = await this.#cache.get(key);
@@ -158,39 +245,50 @@ export class CacheAside<T> {
       return undefined;
     }
     if (bytes === undefined) return undefined;
-    const state = classifyEntry(bytes, now, this.#xfetch);
-    if (state === MISS) return undefined;
+    // Only a fresh value (or a cached error) ends a flight early; a stale one is reloaded.
+    if (classifyEntry(bytes, Date.now(), this.#xfetch) !== FRESH) return undefined;
     const value = decodeEntry(this.#codec, bytes);
-    return value === UNDECODABLE ? undefined : { value, refresh: state === REFRESH };
+    return value === UNDECODABLE ? undefined : { value, refresh: false };
   }
 
-  // Only a fresh value (or a cached error) ends a flight early; a stale one is reloaded.
-  async #readFresh(key: string): Promise<Found<T> | undefined> {
-    const found = await this.#read(key, Date.now());
-    return found === undefined || found.refresh ? undefined : found;
-  }
-
-  #loadOnce(key: string, loader: Loader<T>): Promise<T> {
-    return joinFlight(this.#flightState, key, async () => {
+  async #loadOnce(
+    key: string,
+    loader: Loader<T>,
+    settings: ReadSettings,
+    stale: Held | undefined,
+  ): Promise<T | NotFound> {
+    const flight = joinFlight(this.#flightState, key, async (loaded) => {
+      // A flight that just failed may have put the key in backoff after this caller looked.
+      const held = this.#flightState.backoff.held(key, Date.now());
+      if (held !== undefined) return held.value;
       // Re-read: a flight that just ended may have filled the key between our miss and now.
       const found = await this.#readFresh(key);
       if (found !== undefined) return found.value;
+      const load = () => loadAndStore(this.#load, key, loader, settings, { stale, loaded });
       const lockTtlMs = this.#lockTtlMs;
-      if (lockTtlMs === undefined) return this.#loadAndStore(key, loader, false);
+      if (lockTtlMs === undefined) return load();
       return loadWithLock(
         this.#cache,
         key,
         { lockTtlMs, lockWaitMs: this.#lockWaitMs, lockPollMs: this.#lockPollMs },
         {
           readFresh: (k) => this.#readFresh(k),
-          load: () => this.#loadAndStore(key, loader, false),
+          load,
           report: (error, k, phase) => this.#report(error, k, phase),
         },
       );
     });
+    try {
+      return (await awaitFlight(flight, settings.softTimeoutMs, stale)) as T | NotFound;
+    } catch (error) {
+      // In grace, a refresh that failed answers the old value (this caller's, if the flight had none).
+      if (stale !== undefined && Date.now() < stale.untilMs && !isCallerError(error))
+        return stale.value as T | NotFound;
+      throw error;
+    }
   }
 
-  #refreshInBackground(key: string, loader: Loader<T>): void {
+  #refreshInBackground(key: string, loader: Loader<T>, settings: ReadSettings, stale: Held): void {
     refreshInBackground(
       this.#flightState,
       key,
@@ -206,55 +304,26 @@ export class CacheAside<T> {
           if (token === null) return; // another process is refreshing it
         }
         try {
-          await this.#loadAndStore(key, loader, true);
+          await loadAndStore(this.#load, key, loader, settings, { stale, background: true });
         } finally {
           if (typeof token === 'string')
-            await this.#cache.unlock(CACHE_ASIDE_LOCK_PREFIX + key, token);
+            await this.#cache
+              .unlock(CACHE_ASIDE_LOCK_PREFIX + key, token)
+              .catch((error) => this.#report(error, key, 'lock'));
         }
       },
-      (error) => this.#report(error, key, 'refresh'),
+      (error) => this.#refreshFailed(error, key),
     );
   }
 
-  async #loadAndStore(key: string, loader: Loader<T>, background: boolean): Promise<T> {
-    const started = performance.now();
-    let value: T;
-    try {
-      value = await runLoader(key, loader, this.#loaderTimeoutMs);
-    } catch (error) {
-      if (!background && this.#cacheErrorsMs !== undefined) {
-        const payload = encodeCachedError(error);
-        await storeEntry(
-          this.#cache,
-          key,
-          EntryKind.ERROR,
-          payload,
-          0,
-          this.#cacheErrorsMs,
-          0,
-        ).catch((e) => this.#report(e, key, 'write'));
-      }
-      throw error;
-    }
-    const payload = this.#encode(value);
-    const deltaMs = performance.now() - started;
-    await storeEntry(
-      this.#cache,
-      key,
-      EntryKind.VALUE,
-      payload,
-      deltaMs,
-      this.#ttlMs,
-      this.#staleMs,
-    ).catch((error) => {
-      if (CacheError.is(error, 'CLOSED')) throw error;
-      this.#report(error, key, 'write');
+  #refreshFailed(error: unknown, key: string): void {
+    this.#report(error, key, 'refresh');
+    if (!this.#events.wants('refreshFailed')) return;
+    this.#events.emit('refreshFailed', {
+      backend: this.#cache.type,
+      namespace: undefined,
+      errorCode: CacheError.is(error) ? error.code : error instanceof Error ? error.name : 'Error',
     });
-    return value;
-  }
-
-  #encode(value: T): Uint8Array {
-    return encodeWith(this.#codec, value, OPERATION);
   }
 
   #report(error: unknown, key: string, phase: CacheAsideErrorPhase): void {

@@ -1,14 +1,9 @@
-import { CacheError, type CacheService } from '@pywatt/cache-core';
-import {
-  type ConfigSchema,
-  checkFields,
-  namespacePrefix,
-  rules,
-  validateNamespace,
-} from '@pywatt/cache-core/store';
+import { CacheError, type CacheServiceOptions, type CacheStore } from '@pywatt/cache-core';
+import { type ConfigSchema, checkFields, namespacePrefix, rules } from '@pywatt/cache-core/store';
 import type { InvalidationBus } from './bus.js';
 import { MemoryTier, type MemoryTierSettings } from './memory-tier.js';
 import { TieredCache } from './tiered-cache.js';
+import { TieredStore } from './tiered-store.js';
 
 /** Options of the in-process tier. */
 export interface L1Options {
@@ -39,14 +34,25 @@ export interface L1Options {
 
 /** Options of {@link createTieredCache}. */
 export interface TieredCacheOptions {
-  /** The shared tier: any connected `CacheService`. The tiered cache owns it and closes it. */
-  l2: CacheService;
   /**
-   * The namespace `l2` was created with (omit when it has none). Invalidations
-   * carry full keys, so this must match L2's: the client-tracking bus reports
-   * Redis keys, and caches whose namespaces overlap still hear each other.
+   * The shared tier: a cache made by `createCache` (any PyWatt backend's, e.g.
+   * `createRedisCache(…)`), or a bare `CacheStore` (a `RedisStore`, a store
+   * wrapped in a circuit breaker…). The tiered cache owns it and closes it.
+   * From a cache, its store is used and its namespace, `defaultTtlMs`,
+   * `maxValueBytes` and `traceKeys` become the tiered cache's.
+   */
+  l2: CacheStore | StoreBackedCache;
+  /**
+   * The namespace: with a store as `l2`, as for `createCache`. With a cache as
+   * `l2` it is that cache's; give it only to check it (it must be the same).
    */
   namespace?: string | undefined;
+  /** TTL of writes that give none, in ms (default: L2's, or 300,000 for a store). */
+  defaultTtlMs?: number | undefined;
+  /** Largest value accepted, in bytes (default: L2's). */
+  maxValueBytes?: number | undefined;
+  /** Put keys in tracing contexts and events (default: L2's, or false). */
+  traceKeys?: boolean | undefined;
   /** The memory tier's bounds and staleness limits. */
   l1?: L1Options | undefined;
   /**
@@ -55,6 +61,17 @@ export interface TieredCacheOptions {
    * seen here only once the L1 entry expires (`l1.ttlMs`).
    */
   bus?: InvalidationBus | undefined;
+}
+
+/** A cache made by `createCache`: its store and key prefix (what `StoreCache` exposes). */
+export interface StoreBackedCache {
+  readonly store: CacheStore;
+  /** `'app:'` for namespace `app`, else `''`. */
+  readonly keyPrefix: string;
+  readonly defaultTtlMs: number;
+  /** The options it runs with (core 0.1.1+; without them only the namespace and TTL carry over). */
+  readonly serviceOptions?: Readonly<CacheServiceOptions> | undefined;
+  close(): Promise<void>;
 }
 
 const DEFAULTS = { maxItems: 10_000, maxSizeBytes: 64 * 1024 * 1024, ttlMs: 30_000, maxStaleMs: 0 };
@@ -69,8 +86,13 @@ const l1Schema: ConfigSchema = {
 
 const schema: ConfigSchema = {
   l2: (v) =>
-    isCacheService(v) ? undefined : 'must be a connected CacheService (e.g. from createRedisCache)',
+    isStore(v) || isStoreBacked(v)
+      ? undefined
+      : 'must be a cache made by createCache (e.g. createRedisCache) or a CacheStore',
   namespace: rules.optional(rules.string()),
+  defaultTtlMs: rules.any(),
+  maxValueBytes: rules.any(),
+  traceKeys: rules.any(),
   l1: rules.optional(rules.object(l1Schema)),
   bus: (v) =>
     v === undefined || (typeof v === 'object' && v !== null && 'join' in v)
@@ -78,13 +100,27 @@ const schema: ConfigSchema = {
       : 'must be an invalidation bus (createRedisBus, createRedisTrackingBus) or left out',
 };
 
-function isCacheService(value: unknown): value is CacheService {
+function isStore(value: unknown): value is CacheStore {
+  const v = value as CacheStore | null;
   return (
-    typeof value === 'object' &&
-    value !== null &&
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    typeof v.capabilities === 'object' &&
     ['get', 'set', 'getMany', 'clear', 'close'].every(
-      (m) => typeof (value as Record<string, unknown>)[m] === 'function',
+      (m) => typeof (v as unknown as Record<string, unknown>)[m] === 'function',
     )
+  );
+}
+
+function isStoreBacked(value: unknown): value is StoreBackedCache {
+  const v = value as StoreBackedCache | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    isStore(v.store) &&
+    typeof v.keyPrefix === 'string' &&
+    typeof v.close === 'function'
   );
 }
 
@@ -94,12 +130,42 @@ function fail(message: string): never {
   });
 }
 
-/** Validates the options; throws a CONFIGURATION CacheError naming the field at fault. */
-function resolveTieredOptions(options: unknown): {
-  readonly l2: CacheService;
+/** What the tiered cache is built from: L2's store, the service options, the tier's settings. */
+interface ResolvedOptions {
+  readonly l2: CacheStore;
+  readonly closeL2: () => Promise<void>;
+  readonly service: CacheServiceOptions;
   readonly bus: InvalidationBus | undefined;
   readonly tier: MemoryTierSettings;
-} {
+}
+
+/** The service options: L2's when it is a cache (a namespace given too must match), else the given ones. */
+function serviceOptionsOf(o: TieredCacheOptions): CacheServiceOptions {
+  const given = {
+    namespace: o.namespace,
+    defaultTtlMs: o.defaultTtlMs,
+    maxValueBytes: o.maxValueBytes,
+    traceKeys: o.traceKeys,
+  };
+  if (isStore(o.l2)) return given;
+  const l2 = o.l2;
+  const namespace = l2.keyPrefix === '' ? undefined : l2.keyPrefix.slice(0, -1);
+  if (o.namespace !== undefined && o.namespace !== namespace) {
+    fail(
+      "field 'namespace' differs from l2's; leave it out: the tiered cache takes l2's namespace",
+    );
+  }
+  const inherited = l2.serviceOptions ?? { defaultTtlMs: l2.defaultTtlMs };
+  return {
+    namespace,
+    defaultTtlMs: o.defaultTtlMs ?? inherited.defaultTtlMs,
+    maxValueBytes: o.maxValueBytes ?? inherited.maxValueBytes,
+    traceKeys: o.traceKeys ?? inherited.traceKeys,
+  };
+}
+
+/** Validates the options; throws a CONFIGURATION CacheError naming the field at fault. */
+function resolveTieredOptions(options: unknown): ResolvedOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     fail('must be an object such as { l2, l1: { maxItems: 10_000 }, bus }');
   }
@@ -107,10 +173,13 @@ function resolveTieredOptions(options: unknown): {
   const problem = checkFields(options as Record<string, unknown>, schema);
   if (problem !== undefined) fail(problem);
   const o = options as TieredCacheOptions;
-  if (o.namespace !== undefined) validateNamespace(o.namespace);
+  const service = serviceOptionsOf(o);
   const l1 = o.l1 ?? {};
+  const l2 = o.l2;
   return {
-    l2: o.l2,
+    l2: isStore(l2) ? l2 : l2.store,
+    closeL2: isStore(l2) ? async () => l2.close() : () => l2.close(),
+    service,
     bus: o.bus,
     tier: {
       maxItems: l1.maxItems ?? DEFAULTS.maxItems,
@@ -118,34 +187,34 @@ function resolveTieredOptions(options: unknown): {
       ttlMs: l1.ttlMs ?? DEFAULTS.ttlMs,
       maxStaleMs: l1.maxStaleMs ?? DEFAULTS.maxStaleMs,
       decoded: l1.decoded ?? 'copy',
-      fullPrefix: namespacePrefix(o.namespace),
     },
   };
 }
 
 /**
  * An in-process tier in front of `options.l2`, kept coherent with the other
- * processes through `options.bus`. Resolves once the bus has confirmed its
- * subscription, so no invalidation can be missed by a cache that serves reads.
- * From then on the tiered cache owns `l2` (its `close()` closes L2).
+ * processes through `options.bus`: core's `CacheService` (`createCache`) over
+ * a {@link TieredStore}. Resolves once the bus has confirmed its subscription,
+ * so no invalidation can be missed by a cache that serves reads. From then on
+ * the tiered cache owns `l2` (its `close()` closes L2).
  *
  * Rejects with `CONFIGURATION` for bad options and `CONNECTION` when the bus
- * cannot subscribe within its `connectTimeoutMs`.
+ * cannot subscribe within its `connectTimeoutMs` (`l2` is then still the caller's).
  *
  * ```ts
  * const l2 = await createRedisCache({ url, namespace: 'app' });
  * const cache = await createTieredCache({
  *   l2,
- *   namespace: 'app',
  *   l1: { maxItems: 10_000, ttlMs: 30_000 },
  *   bus: createRedisBus({ url }),
  * });
  * ```
  */
 export async function createTieredCache(options: TieredCacheOptions): Promise<TieredCache> {
-  const { l2, bus, tier: settings } = resolveTieredOptions(options);
+  const { l2, closeL2, service, bus, tier: settings } = resolveTieredOptions(options);
   const tier = new MemoryTier(settings, bus === undefined);
-  const cache = new TieredCache(l2, tier, settings.fullPrefix, bus?.kind ?? 'none');
-  if (bus !== undefined) cache.attach(await bus.join(tier, settings.fullPrefix));
+  const store = new TieredStore(l2, tier, bus?.kind ?? 'none', closeL2);
+  const cache = new TieredCache(store, service);
+  if (bus !== undefined) store.attach(await bus.join(tier, namespacePrefix(service.namespace)));
   return cache;
 }

@@ -9,8 +9,6 @@ export interface MemoryTierSettings {
   readonly ttlMs: number;
   /** How long L1 may still serve after the bus went down, in ms (0: emptied at once). */
   readonly maxStaleMs: number;
-  /** The L2 namespace prefix (`'app:'`, or `''`), to map the bus's full keys to ours. */
-  readonly fullPrefix: string;
   /** What `getJson` hands out on a hit: a fresh decode (`'copy'`) or one shared frozen object. */
   readonly decoded: 'copy' | 'frozen';
 }
@@ -49,6 +47,9 @@ export class MemoryTier implements BusListener {
   #staleUntilMs = 0;
   #hits = 0;
   #invalidations = 0;
+  #everDown = false;
+  /** Told when the bus goes down, and when it is back after having been down (not at the first join). */
+  onBusChange: ((up: boolean) => void) | undefined;
 
   /** `busUp`: false when a bus will call `up()` once its subscription is confirmed. */
   constructor(settings: MemoryTierSettings, busUp: boolean) {
@@ -192,19 +193,13 @@ export class MemoryTier implements BusListener {
 
   // ---- BusListener ----
 
+  // L1 holds full keys, as the bus carries them: a key or prefix of another namespace matches nothing here.
   invalidate(message: Invalidation): void {
     this.#invalidations++;
-    const { fullPrefix } = this.#settings;
     if (message.kind === 'keys') {
-      for (const fullKey of message.keys) {
-        if (fullKey.startsWith(fullPrefix)) this.invalidateKey(fullKey.slice(fullPrefix.length));
-      }
+      for (const fullKey of message.keys) this.invalidateKey(fullKey);
     } else if (message.kind === 'prefix') {
-      if (message.prefix.startsWith(fullPrefix)) {
-        this.invalidatePrefix(message.prefix.slice(fullPrefix.length));
-      } else if (fullPrefix.startsWith(message.prefix)) {
-        this.invalidateAll();
-      }
+      this.invalidatePrefix(message.prefix);
     } else {
       this.invalidateAll();
     }
@@ -219,6 +214,8 @@ export class MemoryTier implements BusListener {
     } else {
       this.#l1.clear();
     }
+    this.#everDown = true;
+    this.onBusChange?.(false);
   }
 
   up(): void {
@@ -226,7 +223,9 @@ export class MemoryTier implements BusListener {
     this.#l1.clear();
     this.#epoch++;
     this.#staleUntilMs = 0;
+    const wasDown = !this.#busUp && this.#everDown;
     this.#busUp = true;
+    if (wasDown) this.onBusChange?.(true);
   }
 
   /** What `getJson` hands out on an L1 hit. */

@@ -72,6 +72,8 @@ export abstract class RedisBus implements InvalidationBus {
   protected checkMember(_fullPrefix: string): void {}
   /** Called whenever delivery is confirmed again. */
   protected onUp(): void {}
+  /** Called when the last member left and the connections are closed. */
+  protected onShut(): void {}
 
   async join(listener: BusListener, fullPrefix: string): Promise<BusMembership> {
     this.checkMember(fullPrefix);
@@ -217,5 +219,6 @@ export abstract class RedisBus implements InvalidationBus {
     this.#commands?.disconnect();
     this.#subscriber = undefined;
     this.#commands = undefined;
+    this.onShut();
   }
 }

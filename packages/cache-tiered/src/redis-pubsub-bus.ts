@@ -14,6 +14,20 @@ export interface RedisPubSubBusOptions extends RedisBusOptions {
    * back (default 10,000). Past that they collapse into one "drop everything".
    */
   maxQueuedMessages?: number | undefined;
+  /**
+   * How long a write waits for its invalidation to reach Redis while the
+   * publishing connection is down, in ms (default 2,000). Within it, a write
+   * resolves only once the others can hear of it; past it, the write resolves and
+   * the message stays queued (the others may then serve the replaced value until
+   * the connection is back).
+   */
+  maxPublishWaitMs?: number | undefined;
+}
+
+/** A message waiting for the publishing connection, and the writes waiting for it. */
+interface Queued {
+  readonly payload: string;
+  readonly waiters: Array<() => void>;
 }
 
 /**
@@ -37,13 +51,18 @@ class RedisPubSubBus extends RedisBus {
   readonly #channelBytes: Buffer;
   readonly #maxQueued: number;
   readonly #origin = randomBytes(9).toString('base64url');
+  readonly #maxWaitMs: number;
   #seq = 0;
-  #queue: string[] = [];
+  #queue: Queued[] = [];
   readonly #lastSeq = new Map<string, number>();
 
   constructor(options: RedisPubSubBusOptions) {
     super(options);
-    const { channel = 'pywatt:tiered', maxQueuedMessages = 10_000 } = options;
+    const {
+      channel = 'pywatt:tiered',
+      maxQueuedMessages = 10_000,
+      maxPublishWaitMs = 2_000,
+    } = options;
     if (typeof channel !== 'string' || channel.length === 0) {
       throw new CacheError(
         'CONFIGURATION',
@@ -60,9 +79,21 @@ class RedisPubSubBus extends RedisBus {
         { operation: 'create' },
       );
     }
+    if (
+      typeof maxPublishWaitMs !== 'number' ||
+      !(maxPublishWaitMs >= 0) ||
+      !Number.isFinite(maxPublishWaitMs)
+    ) {
+      throw new CacheError(
+        'CONFIGURATION',
+        'redis bus options: maxPublishWaitMs must be a number of milliseconds from 0',
+        { operation: 'create' },
+      );
+    }
     this.#channel = channel;
     this.#channelBytes = Buffer.from(channel);
     this.#maxQueued = maxQueuedMessages;
+    this.#maxWaitMs = maxPublishWaitMs;
   }
 
   protected async setUp(subscriber: Redis): Promise<void> {
@@ -88,33 +119,61 @@ class RedisPubSubBus extends RedisBus {
   protected override onCommandsReady(commands: Redis): void {
     const queued = this.#queue;
     this.#queue = [];
-    for (const payload of queued) this.#send(commands, payload);
+    for (const item of queued) void this.#send(commands, item);
+  }
+
+  protected override onShut(): void {
+    // Nobody is left to publish for: let the writes still waiting go.
+    for (const item of this.#queue) for (const wake of item.waiters) wake();
+    this.#queue = [];
   }
 
   protected publish(from: BusMember, message: Invalidation): Promise<void> {
     this.deliver(message, from);
-    const payload = encodeMessage(this.#origin, ++this.#seq, message);
+    const item: Queued = {
+      payload: encodeMessage(this.#origin, ++this.#seq, message),
+      waiters: [],
+    };
     const commands = this.readyCommands;
-    if (commands === undefined || this.#queue.length > 0) {
-      this.#enqueue(payload);
-      return Promise.resolve();
-    }
-    return this.#send(commands, payload);
+    if (commands === undefined || this.#queue.length > 0) return this.#wait(item);
+    return this.#send(commands, item);
   }
 
-  #send(commands: Redis, payload: string): Promise<void> {
-    return commands.publish(this.#channel, payload).then(
-      () => undefined,
-      () => this.#enqueue(payload),
+  /** Publishes `item`; resolves its waiters once Redis took it, or queues it again. */
+  #send(commands: Redis, item: Queued): Promise<void> {
+    return commands.publish(this.#channel, item.payload).then(
+      () => {
+        for (const wake of item.waiters) wake();
+      },
+      () => this.#wait(item),
     );
   }
 
-  #enqueue(payload: string): void {
+  /** Queues `item` and resolves when it is sent, or after `maxPublishWaitMs` (it stays queued). */
+  #wait(item: Queued): Promise<void> {
+    const sent =
+      this.#maxWaitMs === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.#maxWaitMs);
+            timer.unref();
+            item.waiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+    this.#enqueue(item);
+    return sent;
+  }
+
+  #enqueue(item: Queued): void {
     if (this.#queue.length < this.#maxQueued) {
-      this.#queue.push(payload);
+      this.#queue.push(item);
       return;
     }
     // Receivers see the sequence jump and drop everything, which is what this says too.
-    this.#queue = [encodeMessage(this.#origin, ++this.#seq, { kind: 'all' })];
+    const waiters = this.#queue.flatMap((queued) => queued.waiters);
+    const all = encodeMessage(this.#origin, ++this.#seq, { kind: 'all' });
+    this.#queue = [{ payload: all, waiters: [...waiters, ...item.waiters] }];
   }
 }

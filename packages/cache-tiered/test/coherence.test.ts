@@ -11,6 +11,7 @@ import {
   heard,
   l1Figures,
   rawClient,
+  sleep,
   text,
   tiered,
   waitFor,
@@ -57,6 +58,34 @@ describe('bus disconnected', () => {
     expect(a.log.count('get'), 'filled again once the bus is back').toBe(3);
   });
 
+  for (const kind of ['pubsub', 'tracking'] as const) {
+    it(`reports the ${kind} bus going down and coming back through on(), not the first join`, async () => {
+      const namespace = freshNamespace();
+      const link = await proxied();
+      const bus =
+        kind === 'pubsub'
+          ? createRedisBus({ url: link.url })
+          : createRedisTrackingBus({ url: link.url });
+      const { cache } = await tiered(url(), namespace, bus);
+      track(cache);
+      const events: Array<[string, unknown]> = [];
+      cache.on('busDisconnected', (event) => events.push(['busDisconnected', event]));
+      cache.on('busReconnected', (event) => events.push(['busReconnected', event]));
+      await cache.set('k', bytes('v'));
+      expect(events, 'joining is not a reconnection').toEqual([]);
+
+      link.cut();
+      await waitFor('the bus to go down', async () => !(await busUp(cache)));
+      link.restore();
+      await waitFor('the bus to come back', () => busUp(cache));
+      const source = { backend: 'redis', namespace, bus: kind };
+      expect(events).toEqual([
+        ['busDisconnected', source],
+        ['busReconnected', source],
+      ]);
+    });
+  }
+
   it('with maxStaleMs, L1 answers while the bus is down only until maxStaleMs, and never after it is back', async () => {
     const namespace = freshNamespace();
     const link = await proxied();
@@ -91,7 +120,8 @@ describe('bus disconnected', () => {
   it('queues publishes while down and sends them when back: the other process then drops its copy', async () => {
     const namespace = freshNamespace();
     const link = await proxied();
-    const a = track((await tiered(url(), namespace, createRedisBus({ url: link.url }))).cache);
+    const bus = createRedisBus({ url: link.url, maxPublishWaitMs: 0 });
+    const a = track((await tiered(url(), namespace, bus)).cache);
     const b = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
     await a.set('k', bytes('v1'));
     await heard(b, 1);
@@ -99,25 +129,55 @@ describe('bus disconnected', () => {
 
     link.cut();
     await waitFor('A bus to go down', async () => !(await busUp(a)));
-    await a.set('k', bytes('v2')); // resolves: the invalidation waits in A's queue
+    await a.set('k', bytes('v2')); // resolves at once (maxPublishWaitMs 0): the invalidation waits in A's queue
     expect(text(await b.get('k')), "B's bus is fine but has heard nothing yet").toBe('v1');
 
     link.restore();
     await waitFor('B to hear the queued invalidation', async () => text(await b.get('k')) === 'v2');
+  });
+
+  it('a write made while the publishing link is down resolves only once its invalidation reached Redis', async () => {
+    const namespace = freshNamespace();
+    const link = await proxied();
+    const bus = createRedisBus({ url: link.url, maxPublishWaitMs: 600_000 });
+    const a = track((await tiered(url(), namespace, bus)).cache);
+    const b = track((await tiered(url(), namespace, createRedisBus({ url: url() }))).cache);
+    const raw = track(rawClient(url()));
+    await a.set('k', bytes('v1'));
+    await heard(b, 1);
+    expect(text(await b.get('k'))).toBe('v1');
+
+    link.cut();
+    await waitFor('A bus to go down', async () => !(await busUp(a)));
+    let resolved = false;
+    const writing = a.set('k', bytes('v2')).then(() => {
+      resolved = true;
+    });
+    await waitFor('v2 to land in Redis', async () => (await raw.get(`${namespace}:k`)) === 'v2');
+    // Landed, and B still answers v1 from its L1: acknowledging now would let B serve a
+    // replaced value for as long as the link stays down.
+    await sleep(200);
+    expect(resolved, 'the write waits for its invalidation').toBe(false);
+    expect(text(await b.get('k'))).toBe('v1');
+
+    link.restore();
+    await writing;
+    await waitFor('B to hear the invalidation', async () => text(await b.get('k')) === 'v2');
   });
 });
 
 describe('a read racing an invalidation', () => {
   /** L2 whose get answers only when the test opens the gate (after really reading Redis). */
   async function gatedL2(namespace: string) {
-    const { cache, log } = counted(await createRedisCache({ url: url(), namespace }));
+    const service = await createRedisCache({ url: url(), namespace }); // closed by the tiered cache
+    const { store, log } = counted(service);
     let open: () => void = () => undefined;
     let fetched: () => void = () => undefined;
     let gate: Promise<void> | undefined;
     const read = new Promise<void>((resolve) => {
       fetched = resolve;
     });
-    const l2 = new Proxy(cache, {
+    const l2 = new Proxy(store, {
       get(target, property, receiver) {
         if (property !== 'get' || gate === undefined)
           return Reflect.get(target, property, receiver);
@@ -131,6 +191,9 @@ describe('a read racing an invalidation', () => {
     });
     return {
       l2,
+      namespace,
+      /** The L2 cache itself: its writes reach no bus. */
+      service,
       log,
       hold() {
         gate = new Promise<void>((resolve) => {
@@ -187,7 +250,7 @@ describe('a read racing an invalidation', () => {
     const b = track(await createTieredCache({ l2: gated.l2, namespace }));
     await b.set('k', bytes('v1'));
     await b.delete('k');
-    await gated.l2.set('k', bytes('v1'));
+    await gated.service.set('k', bytes('v1'));
     const fetched = gated.hold();
     const reading = b.get('k');
     await fetched;

@@ -1,11 +1,13 @@
-// The bytes cache-aside stores: a 30-byte header, then the codec's bytes.
+// The bytes cache-aside stores: a 38-byte header, then the codec's bytes.
 //
 //   0..3   magic 0x00 'P' 'W' 'A'   (JSON and UTF-8 text never start with NUL)
-//   4      format version (1)
-//   5      kind: 0 = value, 1 = cached loader error (payload: JSON {name, message})
+//   4      format version (2; version 1 had no grace field and reads as a miss)
+//   5      kind: 0 = value, 1 = cached loader error (payload: JSON {name, message}),
+//          2 = the loader said "not found" (no payload)
 //   6..13  fresh until, ms since the epoch (float64, little endian; Infinity allowed)
-//   14..21 stale until, ms since the epoch
+//   14..21 stale until (end of stale-while-revalidate), ms since the epoch
 //   22..29 δ: how long the load took, ms (for early refresh)
+//   30..37 grace until (end of stale-if-error), ms since the epoch
 //
 // Keeping the expiry in the value, not in the backend's TTL, lets
 // stale-while-revalidate and early refresh work on every backend.
@@ -14,18 +16,19 @@ const MAGIC_0 = 0x00;
 const MAGIC_1 = 0x50;
 const MAGIC_2 = 0x57;
 const MAGIC_3 = 0x41;
-const VERSION = 1;
+const VERSION = 2;
 /** Size of the header in bytes. */
-export const HEADER_BYTES = 30;
+export const HEADER_BYTES = 38;
 
 /** What a stored entry says. */
-export const EntryKind = { VALUE: 0, ERROR: 1 } as const;
+export const EntryKind = { VALUE: 0, ERROR: 1, NOT_FOUND: 2 } as const;
 
 /** Builds the stored bytes. */
 export function encodeEnvelope(
   kind: number,
   freshUntil: number,
   staleUntil: number,
+  graceUntil: number,
   deltaMs: number,
   payload: Uint8Array,
 ): Uint8Array {
@@ -40,6 +43,7 @@ export function encodeEnvelope(
   view.setFloat64(6, freshUntil, true);
   view.setFloat64(14, staleUntil, true);
   view.setFloat64(22, deltaMs, true);
+  view.setFloat64(30, graceUntil, true);
   bytes.set(payload, HEADER_BYTES);
   return bytes;
 }
@@ -59,7 +63,7 @@ export function hasEnvelope(bytes: Uint8Array): boolean {
   );
 }
 
-/** Reads the float64 at `offset` (6: fresh until, 14: stale until, 22: δ) of an envelope. */
+/** Reads the float64 at `offset` (one of the offsets below) of an envelope. */
 export function readHeaderNumber(bytes: Uint8Array, offset: number): number {
   for (let i = 0; i < 8; i++) scratch[i] = bytes[offset + i] as number;
   return scratchView.getFloat64(0, true);
@@ -69,5 +73,6 @@ export function readHeaderNumber(bytes: Uint8Array, offset: number): number {
 export const FRESH_UNTIL = 6;
 export const STALE_UNTIL = 14;
 export const DELTA_MS = 22;
+export const GRACE_UNTIL = 30;
 /** The format version this code writes and reads. */
 export const ENVELOPE_VERSION = VERSION;

@@ -1,4 +1,4 @@
-import type { CacheService } from '@pywatt/cache-core';
+import type { CacheService, CacheStore, StoreCache } from '@pywatt/cache-core';
 import { createRedisCache } from '@pywatt/cache-redis';
 import { Redis } from 'ioredis';
 import type { InvalidationBus } from '../../src/index.js';
@@ -35,41 +35,44 @@ export async function waitFor(
   }
 }
 
-/** Counts the calls made to a real cache's methods, by name (the arguments of getMany too). */
+/** Counts the calls made to a real store's methods, by name (the keys of getMany too, without the namespace). */
 export interface CallLog {
   readonly calls: Map<string, number>;
   readonly getManyBatches: string[][];
   count(method: string): number;
 }
 
-/** `cache` with every method call counted in the returned log. */
-export function counted(cache: CacheService): { cache: CacheService; log: CallLog } {
+/** The store of a real cache, with every method call counted in the returned log. */
+export function counted(cache: StoreCache): { store: CacheStore; log: CallLog } {
   const calls = new Map<string, number>();
   const getManyBatches: string[][] = [];
-  const proxy = new Proxy(cache, {
+  const prefix = cache.keyPrefix;
+  const store = new Proxy(cache.store, {
     get(target, property, receiver) {
       const member = Reflect.get(target, property, receiver);
       if (typeof member !== 'function' || typeof property !== 'string') return member;
       return (...args: unknown[]) => {
         calls.set(property, (calls.get(property) ?? 0) + 1);
-        if (property === 'getMany') getManyBatches.push([...(args[0] as Iterable<string>)]);
+        if (property === 'getMany')
+          getManyBatches.push((args[0] as string[]).map((key) => key.slice(prefix.length)));
         return member.apply(target, args);
       };
     },
   });
-  return { cache: proxy, log: { calls, getManyBatches, count: (m) => calls.get(m) ?? 0 } };
+  return { store, log: { calls, getManyBatches, count: (m) => calls.get(m) ?? 0 } };
 }
 
-/** A tiered cache over a fresh Redis L2 connection on `url`, with `bus`. */
+/** A tiered cache over a fresh Redis L2 connection on `url`, with `bus`; `log` counts L2 store calls. */
 export async function tiered(
   url: string,
   namespace: string,
   bus: InvalidationBus | undefined,
   l1: L1Options = {},
 ): Promise<{ cache: TieredCache; log: CallLog }> {
-  const { cache: l2, log } = counted(await createRedisCache({ url, namespace }));
+  const l2 = await createRedisCache({ url, namespace });
+  const { store, log } = counted(l2);
   try {
-    return { cache: await createTieredCache({ l2, namespace, l1, bus }), log };
+    return { cache: await createTieredCache({ l2: store, namespace, l1, bus }), log };
   } catch (error) {
     await l2.close();
     throw error;
