@@ -80,7 +80,8 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     this.#options = Object.freeze({
       namespace: resolved.namespace,
       defaultTtlMs: resolved.defaultTtlMs,
-      maxValueBytes: resolved.maxValueBytes,
+      // No bound is written as none: createCache takes whole numbers only.
+      maxValueBytes: Number.isFinite(resolved.maxValueBytes) ? resolved.maxValueBytes : undefined,
       traceKeys: resolved.traceKeys,
     });
     const prefix = this.#prefix;

@@ -136,6 +136,17 @@ describe('unknown fields are own properties only (issue 15 #7)', () => {
   });
 });
 
+describe('serviceOptions', () => {
+  it('builds an equal service over a store with no value bound (a wrapper such as a tier or a breaker)', async () => {
+    const cache = createCache(new ReferenceStore(), { namespace: 'app', defaultTtlMs: 5_000 });
+    const again = createCache(new ReferenceStore(), cache.serviceOptions);
+    expect(again.serviceOptions).toEqual(cache.serviceOptions);
+    expect(again.keyPrefix).toBe('app:');
+    expect(again.defaultTtlMs).toBe(5_000);
+    await Promise.all([cache.close(), again.close()]);
+  });
+});
+
 describe('CacheError', () => {
   it('is recognised across two copies of the package', async () => {
     vi.resetModules();
