@@ -1,6 +1,9 @@
 import {
   type CacheEntries,
   CacheError,
+  type CacheEventListener,
+  type CacheEventName,
+  CacheEvents,
   type CacheService,
   type CacheStats,
   type CacheType,
@@ -42,6 +45,7 @@ export class TieredCache implements CacheService {
   readonly #busKind: string;
   readonly #frozenJson: boolean;
   readonly #reads: SharedReads;
+  readonly #events: CacheEvents = new CacheEvents(this);
   #membership: BusMembership | undefined;
   #closing: Promise<void> | undefined;
 
@@ -55,6 +59,19 @@ export class TieredCache implements CacheService {
     this.#reads = new SharedReads(tier);
     this.type = l2.type;
     this.defaultTtlMs = l2.defaultTtlMs;
+  }
+
+  /**
+   * Subscribes to one event (see `CacheEventMap`): the tier's own and its L2's (connection
+   * events name the L2 backend). Returns the function that unsubscribes from both.
+   */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void {
+    const own = this.#events.on(event, listener);
+    const l2 = this.#l2.on(event, listener);
+    return () => {
+      own();
+      l2();
+    };
   }
 
   /** @internal */
