@@ -101,10 +101,6 @@ export function recordOutcome(context: CacheOperationContext, result: unknown): 
  * `hit`/`hits`/`errorCode` recorded on `context`), else just runs it. Callers
  * on a hot path test `cacheChannels[family].hasSubscribers` first so that they
  * build no context at all when nobody listens.
- *
- * Publishes what `tracePromise` publishes, in its order and with its store binding
- * (`start.runStores`), with one promise reaction per call instead of two: the outcome
- * is recorded in the same reaction that publishes `asyncStart`.
  */
 export function traceOperation<T, A extends unknown[]>(
   context: CacheOperationContext,
@@ -114,33 +110,21 @@ export function traceOperation<T, A extends unknown[]>(
 ): Promise<T> {
   const tracing = cacheChannels[context.family];
   if (!tracing.hasSubscribers) return fn.apply(thisArg, args);
-  const { start, end, asyncStart, asyncEnd, error } = tracing;
-  const settled = (result: T): T => {
-    recordOutcome(context, result);
-    context.result = result;
-    asyncStart.publish(context);
-    asyncEnd.publish(context);
-    return result;
-  };
-  const failed = (reason: unknown): never => {
-    context.errorCode = CacheError.is(reason) ? reason.code : 'INTERNAL';
-    context.error = reason;
-    error.publish(context);
-    asyncStart.publish(context);
-    asyncEnd.publish(context);
-    throw reason;
-  };
-  return start.runStores(context, () => {
-    try {
-      return fn.apply(thisArg, args).then(settled, failed);
-    } catch (reason) {
-      context.error = reason;
-      error.publish(context);
-      throw reason;
-    } finally {
-      end.publish(context);
-    }
-  });
+  // The outcome is recorded inside the traced promise, so subscribers see it from asyncStart on.
+  return tracing.tracePromise(
+    () =>
+      fn.apply(thisArg, args).then(
+        (result) => {
+          recordOutcome(context, result);
+          return result;
+        },
+        (error: unknown) => {
+          context.errorCode = CacheError.is(error) ? error.code : 'INTERNAL';
+          throw error;
+        },
+      ),
+    context,
+  );
 }
 
 // ---- events ----
