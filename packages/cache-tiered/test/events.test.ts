@@ -13,7 +13,8 @@ describe('events', () => {
     const namespace = freshNamespace();
     const l2 = await createRedisCache({ url: url(), namespace });
     const cache = track(await createTieredCache({ l2, namespace }));
-    const admin = track({ close: async () => admin.redis.disconnect(), redis: new Redis(url()) });
+    const redis = new Redis(url());
+    track({ close: async () => redis.disconnect() });
     const steps: Array<[CacheEventName, string]> = [];
     let wake = (): void => {};
     cache.on('connectionRestored', (event) => {
@@ -27,7 +28,7 @@ describe('events', () => {
       const restored = new Promise<void>((resolve) => {
         wake = resolve;
       });
-      await admin.redis.client('KILL', 'ID', String(await l2.client.client('ID')));
+      await redis.client('KILL', 'ID', String(await l2.client.client('ID')));
       await restored;
     };
     await reconnect();
