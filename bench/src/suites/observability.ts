@@ -12,16 +12,18 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { CacheChannelName, type CacheService } from '@pywatt/cache-core';
+import { CacheChannelName, type CacheService, DEFAULT_SAMPLE_EVERY } from '@pywatt/cache-core';
 import { InMemoryCache } from '@pywatt/cache-memory';
-import { instrumentCaches } from '@pywatt/cache-otel';
+import { type CacheInstrumentationOptions, instrumentCaches } from '@pywatt/cache-otel';
 import { startRedis } from '@pywatt/test-servers/redis';
-import { type Contender, compare, printTable, withConcurrency } from '../harness.js';
+import { type Contender, printTable, withConcurrency } from '../harness.js';
 
 // `pnpm bench observability`: what the tracing hooks and @pywatt/cache-otel cost on `get`,
 // against the same caches built from the commit before the hooks (BASELINE_REF), in one run.
 
 const BASELINE_REF = process.env.BASELINE_REF ?? 'd4b80d7';
+// The hooks before sampled durations (issue 18, second part), to show this change costs nothing untraced.
+const PREVIOUS_REF = process.env.PREVIOUS_REF ?? 'c5d37f6';
 const MEMORY_OPS = 300_000;
 const REDIS_OPS = 20_000;
 const REDIS_IN_FLIGHT = 64;
@@ -64,17 +66,19 @@ async function loadBuild(ref: string): Promise<Build | undefined> {
         );
         execFileSync('tar', ['-x', '-C', root], { input: archive });
       }
-      const coreIndex = join(root, 'packages', 'cache-core', 'src', 'index.js');
+      const coreSrc = join(root, 'packages', 'cache-core', 'src');
       for (const pkg of ['cache-memory', 'cache-redis']) {
         const src = join(root, 'packages', pkg, 'src');
         for (const file of readdirSync(src, { recursive: true }).map(String)) {
           if (!file.endsWith('.ts')) continue;
           const path = join(src, file);
-          const target = relative(dirname(path), coreIndex);
-          const text = readFileSync(path, 'utf8').replaceAll(
-            "'@pywatt/cache-core'",
-            `'${target.startsWith('.') ? target : `./${target}`}'`,
-          );
+          const to = (target: string): string => {
+            const path_ = relative(dirname(path), join(coreSrc, target));
+            return `'${path_.startsWith('.') ? path_ : `./${path_}`}'`;
+          };
+          const text = readFileSync(path, 'utf8')
+            .replaceAll("'@pywatt/cache-core'", to('index.js'))
+            .replaceAll("'@pywatt/cache-core/store'", to('store/index.js'));
           writeFileSync(path, text);
         }
       }
@@ -94,19 +98,17 @@ async function loadBuild(ref: string): Promise<Build | undefined> {
  * instead of the wall clock: on a machine shared with other work the wall clock mostly
  * measures the other work, while the CPU time a round spends is what a hook adds.
  */
-async function compareCpu(
-  title: string,
-  contenders: Contender[],
-  opsPerRound: number,
-  rounds = 31,
-) {
+async function compareCpu(title: string, contenders: Timed[], opsPerRound: number, rounds = 31) {
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = -1; r < rounds; r++) {
     const order = r % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
+      // Subscribing and unsubscribing are not timed: a process does them once.
+      const teardown = contender.setup?.();
       const start = process.cpuUsage();
       await contender.round();
       const used = process.cpuUsage(start);
+      teardown?.();
       if (r >= 0) times.get(contender.name)?.push((used.user + used.system) / 1000);
     }
   }
@@ -119,19 +121,14 @@ async function compareCpu(
   printTable(`${title}, by CPU time`, rows, contenders[0]?.name as string, rounds);
 }
 
-/** A contender whose round runs with `setup()` in force (subscribed only during its own rounds). */
-function during(name: string, round: () => Promise<void>, setup?: () => () => void): Contender {
-  return {
-    name,
-    round: async () => {
-      const teardown = setup?.();
-      try {
-        await round();
-      } finally {
-        teardown?.();
-      }
-    },
-  };
+/** A contender whose rounds run with `setup()` in force; `setup` returns the teardown. */
+interface Timed extends Contender {
+  setup?: (() => () => void) | undefined;
+}
+
+/** A contender subscribed (by `setup`) only during its own rounds. */
+function during(name: string, round: () => Promise<void>, setup?: () => () => void): Timed {
+  return { name, round, setup };
 }
 
 const channelSubscriber = (): (() => void) => {
@@ -144,16 +141,36 @@ const channelSubscriber = (): (() => void) => {
 export default async function run(): Promise<void> {
   // Both sides compiled the same way (tsx from source); the published build (tsup) is shown too.
   const before = await loadBuild(BASELINE_REF);
+  const previous = await loadBuild(PREVIOUS_REF);
   const now = await loadBuild('worktree');
-  if (before === undefined || now === undefined) return;
+  if (before === undefined || previous === undefined || now === undefined) return;
   const meterProvider = new MeterProvider({ readers: [new ManualReader()] });
   const otelOn =
-    (cache: CacheService, durations = true) =>
+    (cache: CacheService, durations: CacheInstrumentationOptions['durations']) =>
     (): (() => void) => {
       const otel = instrumentCaches({ meterProvider, durations });
       otel.observe(cache, { tier: 'l1' });
       return () => otel.close();
     };
+  const otelContenders = (
+    cache: CacheService,
+    round: (c: CacheService) => () => Promise<void>,
+    defaultEvery: number,
+    otherEvery: number,
+  ) => [
+    during('cache-otel metrics, stats only', round(cache), otelOn(cache, false)),
+    during(
+      `cache-otel + durations, 1 call in ${defaultEvery} (default)`,
+      round(cache),
+      otelOn(cache, true),
+    ),
+    during(
+      `cache-otel + durations, 1 in ${otherEvery}`,
+      round(cache),
+      otelOn(cache, { sampleEvery: otherEvery }),
+    ),
+    during('cache-otel + durations, every call', round(cache), otelOn(cache, { sampleEvery: 1 })),
+  ];
 
   // ---- memory get: one hot 100-byte entry, one call at a time ----
   const memoryGets = (cache: CacheService) => async () => {
@@ -166,32 +183,50 @@ export default async function run(): Promise<void> {
   };
   const old = await memory(() => new before.InMemoryCache({}));
   const oldAgain = await memory(() => new before.InMemoryCache({}));
+  const prev = await memory(() => new previous.InMemoryCache({}));
   const current = await memory(() => new now.InMemoryCache({}));
   const published = await memory(() => new InMemoryCache());
-  const memoryContenders: Contender[] = [
-    during(`before hooks (${BASELINE_REF})`, memoryGets(old)),
-    // The same code twice: how far apart two identical contenders land is the noise of this run.
-    during('before hooks, again (noise)', memoryGets(oldAgain)),
-    during('no subscriber', memoryGets(current)),
-    during('no subscriber, published build', memoryGets(published)),
-    during('channel subscriber (no-op asyncEnd)', memoryGets(current), channelSubscriber),
-    during('cache-otel metrics, stats only', memoryGets(current), otelOn(current, false)),
-    during('cache-otel metrics + durations', memoryGets(current), otelOn(current)),
-  ];
-  // Untraced first: once a channel had subscribers, later rounds in this process measured slower
-  // for the hooked build (JIT and GC state), which is not what a process that never traces pays.
+  const baseline = during(`before hooks (${BASELINE_REF})`, memoryGets(old));
+  const untraced = during('no subscriber', memoryGets(current));
+  const title = `memory get (hit), ${MEMORY_OPS} sequential calls`;
+  // 1. Nothing has subscribed to anything in this process yet: the cost of the hooks alone.
   await compareCpu(
-    `memory get (hit), ${MEMORY_OPS} sequential calls`,
-    memoryContenders.slice(0, 4),
+    `${title}, nothing subscribed yet`,
+    [
+      baseline,
+      // The same code twice: how far apart two identical contenders land is the noise of this run.
+      during('before hooks, again (noise)', memoryGets(oldAgain)),
+      during(`before this change (${PREVIOUS_REF})`, memoryGets(prev)),
+      untraced,
+      during('no subscriber, published build', memoryGets(published)),
+    ],
     MEMORY_OPS,
     21,
   );
-  await compare(`memory get (hit), ${MEMORY_OPS} sequential calls`, memoryContenders, {
-    baseline: memoryContenders[0]?.name as string,
-    opsPerRound: MEMORY_OPS,
-    rounds: 11,
-  });
-  for (const cache of [old, oldAgain, current, published]) await cache.close();
+  // 2. cache-otel: durations are sampled by the caches, no tracing channel is subscribed.
+  await compareCpu(
+    `${title}, cache-otel`,
+    [
+      baseline,
+      untraced,
+      ...otelContenders(current, memoryGets, DEFAULT_SAMPLE_EVERY.inProcess, 32),
+    ],
+    MEMORY_OPS,
+    15,
+  );
+  // 3. Last, as it subscribes and unsubscribes a channel every round (see docs/OBSERVABILITY.md):
+  // each change of a channel's subscribers makes V8 recompile the code that read it.
+  await compareCpu(
+    `${title}, a tracing-channel subscriber every other round`,
+    [
+      baseline,
+      untraced,
+      during('channel subscriber (no-op asyncEnd)', memoryGets(current), channelSubscriber),
+    ],
+    MEMORY_OPS,
+    11,
+  );
+  for (const cache of [old, oldAgain, prev, current, published]) await cache.close();
 
   // ---- redis get: one local redis-server, auto-pipelined, REDIS_IN_FLIGHT in flight ----
   const server = await startRedis();
@@ -206,12 +241,16 @@ export default async function run(): Promise<void> {
     const redisGets = (cache: CacheService) => () =>
       withConcurrency(REDIS_OPS, REDIS_IN_FLIGHT, () => cache.get('k'));
     const redisNow = await open(now.createRedisCache);
-    const redis: Contender[] = [
-      during(`before hooks (${BASELINE_REF})`, redisGets(await open(before.createRedisCache))),
-      during('before hooks, again (noise)', redisGets(await open(before.createRedisCache))),
+    // The Redis store was rewritten after BASELINE_REF (dispatcher, issue 20): the hooks are
+    // compared with the code just before this change, which has them all but the sampling.
+    const redis: Timed[] = [
+      during(
+        `before this change (${PREVIOUS_REF})`,
+        redisGets(await open(previous.createRedisCache)),
+      ),
+      during('before this change, again (noise)', redisGets(await open(previous.createRedisCache))),
       during('no subscriber', redisGets(redisNow)),
-      during('cache-otel metrics, stats only', redisGets(redisNow), otelOn(redisNow, false)),
-      during('cache-otel metrics + durations', redisGets(redisNow), otelOn(redisNow)),
+      ...otelContenders(redisNow, redisGets, DEFAULT_SAMPLE_EVERY.shared, 4),
     ];
     // Wall-clock ratios of a network round trip on a loaded machine mostly measure the load:
     // the client's CPU time per call is what the hooks add.
@@ -219,7 +258,7 @@ export default async function run(): Promise<void> {
       `redis get (hit), ${REDIS_OPS} ops, ${REDIS_IN_FLIGHT} in flight`,
       redis,
       REDIS_OPS,
-      11,
+      15,
     );
   } finally {
     for (const cache of caches) await cache.close();

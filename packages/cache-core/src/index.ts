@@ -24,6 +24,12 @@ export {
   subscribeCacheChannel,
   traceOperation,
 } from './observability.js';
+export {
+  DEFAULT_SAMPLE_EVERY,
+  type DurationListener,
+  type DurationSamplingOptions,
+  sampleDurations,
+} from './operation-timing.js';
 export type { StatsCounters } from './stats.js';
 export type {
   Awaitable,

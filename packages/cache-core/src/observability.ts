@@ -89,7 +89,8 @@ export function subscribeCacheChannel(
   };
 }
 
-function recordOutcome(context: CacheOperationContext, result: unknown): void {
+/** Sets `hit` / `hits` on `context` from an operation's result. */
+export function recordOutcome(context: CacheOperationContext, result: unknown): void {
   if (result instanceof Map) context.hits = result.size;
   else if (context.family === 'get' || context.operation === 'getAndSet')
     context.hit = result !== undefined && result !== false;

@@ -19,8 +19,8 @@ import {
   CacheEvents,
   cacheChannels,
   type OperationFamily,
-  traceOperation,
 } from './observability.js';
+import { nextCountdown, runOperation, sampling } from './operation-timing.js';
 import { buildStats, createCounters } from './stats.js';
 import type { CacheStore } from './store.js';
 import type { CacheEntries, CacheService, CacheStats, CacheType, SetOptions } from './types.js';
@@ -66,6 +66,8 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   readonly #options: Readonly<CacheServiceOptions>;
   #closed = false;
   #closing: Promise<void> | undefined;
+  #countdown = 0;
+  readonly #shared: boolean;
 
   /** @throws CacheError CONFIGURATION when an option is unknown, mistyped or impossible. */
   constructor(store: S, options: CacheServiceOptions = {}) {
@@ -84,6 +86,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       maxValueBytes: Number.isFinite(resolved.maxValueBytes) ? resolved.maxValueBytes : undefined,
       traceKeys: resolved.traceKeys,
     });
+    this.#shared = store.capabilities.sharedAcrossProcesses;
     const prefix = this.#prefix;
     store.observe?.({
       events: this.#events,
@@ -103,89 +106,118 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   // ---- the public contract: each method traced on its family's channel when it has subscribers ----
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return GET.hasSubscribers ? this.#trace('get', 'get', [key], this.#get, key) : this.#get(key);
+    const sampled = this.#sample();
+    return sampled || GET.hasSubscribers
+      ? this.#trace(sampled, 'get', 'get', [key], this.#get, key)
+      : this.#get(key);
   }
 
   exists(key: string): Promise<boolean> {
-    return GET.hasSubscribers
-      ? this.#trace('get', 'exists', [key], this.#exists, key)
+    const sampled = this.#sample();
+    return sampled || GET.hasSubscribers
+      ? this.#trace(sampled, 'get', 'exists', [key], this.#exists, key)
       : this.#exists(key);
   }
 
   set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
-    return SET.hasSubscribers
-      ? this.#trace('set', 'set', [key], this.#set, key, value, options)
+    const sampled = this.#sample();
+    return sampled || SET.hasSubscribers
+      ? this.#trace(sampled, 'set', 'set', [key], this.#set, key, value, options)
       : this.#set(key, value, options);
   }
 
   delete(key: string): Promise<boolean> {
-    return DELETE.hasSubscribers
-      ? this.#trace('delete', 'delete', [key], this.#delete, key)
+    const sampled = this.#sample();
+    return sampled || DELETE.hasSubscribers
+      ? this.#trace(sampled, 'delete', 'delete', [key], this.#delete, key)
       : this.#delete(key);
   }
 
   setIfAbsent(key: string, value: Uint8Array, options?: SetOptions): Promise<boolean> {
-    return ATOMIC.hasSubscribers
-      ? this.#trace('atomic', 'setIfAbsent', [key], this.#setIfAbsent, key, value, options)
+    const sampled = this.#sample();
+    return sampled || ATOMIC.hasSubscribers
+      ? this.#trace(sampled, 'atomic', 'setIfAbsent', [key], this.#setIfAbsent, key, value, options)
       : this.#setIfAbsent(key, value, options);
   }
 
   getAndSet(key: string, value: Uint8Array, options?: SetOptions): Promise<Uint8Array | undefined> {
-    return ATOMIC.hasSubscribers
-      ? this.#trace('atomic', 'getAndSet', [key], this.#getAndSet, key, value, options)
+    const sampled = this.#sample();
+    return sampled || ATOMIC.hasSubscribers
+      ? this.#trace(sampled, 'atomic', 'getAndSet', [key], this.#getAndSet, key, value, options)
       : this.#getAndSet(key, value, options);
   }
 
   increment(key: string, delta = 1, options?: SetOptions): Promise<number> {
-    return ATOMIC.hasSubscribers
-      ? this.#trace('atomic', 'increment', [key], this.#increment, key, delta, options)
+    const sampled = this.#sample();
+    return sampled || ATOMIC.hasSubscribers
+      ? this.#trace(sampled, 'atomic', 'increment', [key], this.#increment, key, delta, options)
       : this.#increment(key, delta, options);
   }
 
   getMany(keys: Iterable<string>): Promise<Map<string, Uint8Array>> {
-    if (!BATCH.hasSubscribers) return this.#getMany(keys);
+    const sampled = this.#sample();
+    if (!sampled && !BATCH.hasSubscribers) return this.#getMany(keys);
     const list = attempt(() => keysToArray(keys, 'getMany'));
-    return this.#trace('batch', 'getMany', list ?? [], this.#getMany, list ?? keys);
+    return this.#trace(sampled, 'batch', 'getMany', list ?? [], this.#getMany, list ?? keys);
   }
 
   setMany(entries: CacheEntries, options?: SetOptions): Promise<void> {
-    if (!BATCH.hasSubscribers) return this.#setMany(entries, options);
+    const sampled = this.#sample();
+    if (!sampled && !BATCH.hasSubscribers) return this.#setMany(entries, options);
     const pairs = attempt(() => entriesToArray(entries));
     const keys = pairs?.map(([key]) => key) ?? [];
-    return this.#trace('batch', 'setMany', keys, this.#setMany, pairs ?? entries, options);
+    return this.#trace(sampled, 'batch', 'setMany', keys, this.#setMany, pairs ?? entries, options);
   }
 
   deleteMany(keys: Iterable<string>): Promise<number> {
-    if (!BATCH.hasSubscribers) return this.#deleteMany(keys);
+    const sampled = this.#sample();
+    if (!sampled && !BATCH.hasSubscribers) return this.#deleteMany(keys);
     const list = attempt(() => keysToArray(keys, 'deleteMany'));
-    return this.#trace('batch', 'deleteMany', list ?? [], this.#deleteMany, list ?? keys);
+    return this.#trace(sampled, 'batch', 'deleteMany', list ?? [], this.#deleteMany, list ?? keys);
   }
 
   clear(prefix?: string): Promise<void> {
-    return CLEAR.hasSubscribers
-      ? this.#trace('clear', 'clear', [], this.#clear, prefix)
+    const sampled = this.#sample();
+    return sampled || CLEAR.hasSubscribers
+      ? this.#trace(sampled, 'clear', 'clear', [], this.#clear, prefix)
       : this.#clear(prefix);
   }
 
   lock(key: string, ttlMs: number): Promise<string | undefined> {
-    return LOCK.hasSubscribers
-      ? this.#trace('lock', 'lock', [key], this.#lock, key, ttlMs)
+    const sampled = this.#sample();
+    return sampled || LOCK.hasSubscribers
+      ? this.#trace(sampled, 'lock', 'lock', [key], this.#lock, key, ttlMs)
       : this.#lock(key, ttlMs);
   }
 
   unlock(key: string, token: string): Promise<boolean> {
-    return LOCK.hasSubscribers
-      ? this.#trace('lock', 'unlock', [key], this.#unlock, key, token)
+    const sampled = this.#sample();
+    return sampled || LOCK.hasSubscribers
+      ? this.#trace(sampled, 'lock', 'unlock', [key], this.#unlock, key, token)
       : this.#unlock(key, token);
   }
 
   extendLock(key: string, token: string, ttlMs: number): Promise<boolean> {
-    return LOCK.hasSubscribers
-      ? this.#trace('lock', 'extendLock', [key], this.#extendLock, key, token, ttlMs)
+    const sampled = this.#sample();
+    return sampled || LOCK.hasSubscribers
+      ? this.#trace(sampled, 'lock', 'extendLock', [key], this.#extendLock, key, token, ttlMs)
       : this.#extendLock(key, token, ttlMs);
   }
 
+  /**
+   * Whether this call's duration is sampled (see `sampleDurations`). With nobody
+   * sampling it is one comparison; else a countdown per cache, so that caches do
+   * not take each other's samples.
+   */
+  #sample(): boolean {
+    const every = sampling.every;
+    if (every === 0 || --this.#countdown > 0) return false;
+    this.#countdown = nextCountdown(this.#shared ? sampling.sharedEvery : every);
+    return true;
+  }
+
   #trace<T, A extends unknown[]>(
+    sampled: boolean,
     family: OperationFamily,
     operation: string,
     keys: readonly string[],
@@ -201,7 +233,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       keyCount: keys.length,
       keys: this.#traceKeys ? keys : undefined,
     };
-    return traceOperation(context, fn, this, ...args);
+    return runOperation(context, sampled, fn, this, args);
   }
 
   // ---- the untraced bodies ----

@@ -1,3 +1,5 @@
+import type { CacheEventListener, CacheEventName } from './observability.js';
+
 /**
  * The names of the built-in backends, usable as `CacheType.MEMORY` or as the
  * literal `'memory'`. Core knows no backend beyond these names: any store may
@@ -147,4 +149,13 @@ export interface CacheService extends AsyncDisposable {
   getJson<T = unknown>(key: string): Promise<T | undefined>;
   /** JSON convenience over `set`. */
   setJson(key: string, value: unknown, options?: SetOptions): Promise<void>;
+
+  /**
+   * Subscribes to one event: evictions, expiry sweeps, connection loss and recovery,
+   * and the bus, breaker and refresh events of the caches that have them (see
+   * `CacheEventMap` and docs/OBSERVABILITY.md). Returns the function that
+   * unsubscribes. An event nobody listens to is never built; a listener that
+   * throws does not fail the operation.
+   */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): () => void;
 }

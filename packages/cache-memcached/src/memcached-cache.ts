@@ -5,7 +5,12 @@ import {
   StoreCache,
   type StoreCapabilities,
 } from '@pywatt/cache-core';
-import { createCounters, readyOrClosed } from '@pywatt/cache-core/store';
+import {
+  ConnectionEvents,
+  createCounters,
+  readyOrClosed,
+  type StoreObserver,
+} from '@pywatt/cache-core/store';
 import { getManyLive } from './batch-get.js';
 import { deleteManyQuiet, setManyQuiet } from './batch-write.js';
 import { addUnlessLive, casLoop, casSet, heldCas, incrementAt, swap } from './cas-operations.js';
@@ -96,6 +101,18 @@ export class MemcachedStore implements CacheStore {
   /** `host:port` of the server that holds `fullKey` on the ring; for diagnostics and tests. */
   serverFor(fullKey: string): string {
     return this.#router.serverFor(fullKey).address;
+  }
+
+  /**
+   * Reports `connectionLost` / `connectionRestored` per server (see CacheStore.observe).
+   * memjs reconnects on the next request to a server, so `connectionRestored` follows
+   * the first request that finds the server up again.
+   */
+  observe(observer: StoreObserver): void {
+    for (const server of this.#servers) {
+      const endpoint = `memcached at ${server.address}`;
+      server.watch(new ConnectionEvents(observer.events, { ...observer.source, endpoint }));
+    }
   }
 
   mapError(error: unknown, operation: string): CacheError {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import memjs from 'memjs';
 import type { RawResponse } from './protocol.js';
 
@@ -60,6 +61,12 @@ export interface LinkOptions {
 /** Passed to `onError` when a guarded request would have gone out on another session's socket. */
 export const STALE_SESSION = Symbol('stale session');
 
+/** Told when a socket of a link becomes ready and when a ready one closes. */
+export interface SocketWatcher {
+  ready(): void;
+  closed(): void;
+}
+
 /**
  * One socket to one memcached server through memjs's Server. Counts the
  * sockets it has written on (`session`), so callers can tell that the server
@@ -69,6 +76,7 @@ export class MemjsLink {
   readonly #server: ServerInternals;
   #socket: object | undefined;
   #session = 0;
+  #watcher: SocketWatcher | undefined;
 
   constructor(host: string, port: number, options: LinkOptions) {
     const seconds = options.timeoutMs / 1000;
@@ -80,6 +88,11 @@ export class MemjsLink {
     server.username = options.username;
     server.password = options.password;
     this.#server = server;
+  }
+
+  /** Reports each ready socket and the close of each (memjs opens the next one on the next request). */
+  watch(watcher: SocketWatcher | undefined): void {
+    this.#watcher = watcher;
   }
 
   /** The number of the socket requests go out on now; 0 before the first. */
@@ -128,6 +141,9 @@ export class MemjsLink {
       if (socket !== this.#socket) {
         this.#socket = socket;
         this.#session++;
+        // memjs reconnects lazily and tells nobody of a close: the socket itself does.
+        (socket as Socket).once('close', () => this.#watcher?.closed());
+        this.#watcher?.ready();
       }
       if (session === undefined || session === this.#session) server.write(blob);
       else this.#refuse(last, quietOpaque, onError);

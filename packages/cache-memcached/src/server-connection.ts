@@ -1,4 +1,4 @@
-import { MemjsLink, STALE_SESSION } from './memjs-adapter.js';
+import { MemjsLink, type SocketWatcher, STALE_SESSION } from './memjs-adapter.js';
 import {
   EMPTY,
   encodeInto,
@@ -72,6 +72,16 @@ export class ServerConnection {
   /** True while the current session's socket is connected. */
   get connected(): boolean {
     return this.#link.connected;
+  }
+
+  /** Reports ready sockets and closes of ready ones, except the closes {@link ServerConnection.close} causes. */
+  watch(watcher: SocketWatcher): void {
+    this.#link.watch({
+      ready: () => watcher.ready(),
+      closed: () => {
+        if (this.#closed === undefined) watcher.closed();
+      },
+    });
   }
 
   /** `count` consecutive unused opaques; the first is returned. */

@@ -1,5 +1,4 @@
 import type { TracingChannelSubscribers } from 'node:diagnostics_channel';
-import { performance } from 'node:perf_hooks';
 import {
   type Attributes,
   type BatchObservableResult,
@@ -21,6 +20,7 @@ import {
   type CacheOperationContext,
   cacheChannels,
   type OperationFamily,
+  sampleDurations,
 } from '@pywatt/cache-core';
 import { AttributeName, DATABASE_BACKENDS, MetricName } from './names.js';
 import {
@@ -31,10 +31,9 @@ import {
 } from './observed-caches.js';
 
 const SCOPE = '@pywatt/cache-otel';
-// Per-operation state rides on the channel's context object, which lives exactly as long as the call.
-const STARTED = Symbol('startedMs');
+// A span rides on the channel's context object, which lives exactly as long as the call.
 const SPAN = Symbol('span');
-type Traced = CacheOperationContext & { [STARTED]?: number; [SPAN]?: Span };
+type Traced = CacheOperationContext & { [SPAN]?: Span };
 
 /** Options of {@link instrumentCaches}. */
 export interface CacheInstrumentationOptions {
@@ -45,10 +44,13 @@ export interface CacheInstrumentationOptions {
   /** Request, eviction, entry and size metrics read from `stats()` of observed caches at each collection (no cost per operation). Default true. */
   metrics?: boolean | undefined;
   /**
-   * The `cache.operation.duration` histogram, timed through the tracing channels. Default
-   * false: it costs every call of every cache in the process (measured: docs/OBSERVABILITY.md).
+   * The `cache.operation.duration` histogram of every cache in the process, from a
+   * sample of calls (`sampleDurations` of `@pywatt/cache-core`): `true` times one call
+   * in 128 per in-process cache and one in 16 per cache that leaves the process
+   * (`DEFAULT_SAMPLE_EVERY`), `{ sampleEvery: n }` one in n (1: every call). The histogram's count is then that of the sample; request counts stay exact
+   * in `cache.requests`. Default false. Cost: docs/OBSERVABILITY.md.
    */
-  durations?: boolean | undefined;
+  durations?: boolean | { sampleEvery?: number | undefined } | undefined;
   /** One span per operation, through the tracing channels. Default false. */
   spans?: boolean | undefined;
 }
@@ -101,28 +103,32 @@ export function instrumentCaches(options: CacheInstrumentationOptions = {}): Cac
     stops.push(() => meter.removeBatchObservableCallback(collect, instruments));
   }
 
-  const duration = options.durations === true ? createDuration(meter) : undefined;
+  const durations = options.durations;
+  if (durations !== undefined && durations !== false) {
+    // Timed by the caches themselves, one call in sampleEvery: the tracing channels would
+    // build a context and two promise reactions for every call (docs/OBSERVABILITY.md).
+    const duration = createDuration(meter);
+    const stop = sampleDurations(
+      (context, durationMs) =>
+        duration.record(durationMs / 1000, caches.operationAttributes(context, outcomeOf(context))),
+      { sampleEvery: durations === true ? undefined : durations.sampleEvery },
+    );
+    stops.push(stop);
+  }
   const tracer =
     options.spans === true
       ? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE)
       : undefined;
-  if (duration !== undefined || tracer !== undefined) {
+  if (tracer !== undefined) {
     // Only the two events needed: Node skips the missing ones (its types want all five).
     const handlers = {
       start(message: unknown): void {
         const context = message as Traced;
-        if (duration !== undefined) context[STARTED] = performance.now();
-        if (tracer !== undefined) context[SPAN] = startSpan(tracer, context, caches);
+        context[SPAN] = startSpan(tracer, context, caches);
       },
       asyncEnd(message: unknown): void {
-        const context = message as Traced;
-        const started = context[STARTED];
-        if (duration !== undefined && started !== undefined) {
-          const seconds = (performance.now() - started) / 1000;
-          duration.record(seconds, caches.operationAttributes(context, outcomeOf(context)));
-        }
-        const span = context[SPAN];
-        if (span !== undefined) endSpan(span, context);
+        const span = (message as Traced)[SPAN];
+        if (span !== undefined) endSpan(span, message as CacheOperationContext);
       },
     } as unknown as TracingChannelSubscribers<CacheOperationContext>;
     for (const family of Object.keys(CacheChannelName) as OperationFamily[]) {

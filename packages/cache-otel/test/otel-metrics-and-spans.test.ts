@@ -44,7 +44,7 @@ describe('metrics', () => {
   it('requests by outcome, evictions, entries and size from stats; durations by operation and outcome, with cache.tier', async () => {
     const reader = new TestReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
-    instrumentation = instrumentCaches({ meterProvider, durations: true });
+    instrumentation = instrumentCaches({ meterProvider, durations: { sampleEvery: 1 } });
     const l1 = new InMemoryCache({ namespace: 'app', maxItems: 2 });
     const l2 = new ReferenceCache({ namespace: 'app' });
     instrumentation.observe(l1, { tier: 'l1', namespace: 'app' });
@@ -93,6 +93,30 @@ describe('metrics', () => {
       [{ ...op('get', 'error', 'l2'), 'error.type': 'INTERNAL' }, 1],
     ]);
     await l1.close();
+    await meterProvider.shutdown();
+  });
+
+  it('durations: true samples one memory call in 128 on average; cache.requests stays exact', async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    instrumentation = instrumentCaches({ meterProvider, durations: true });
+    const cache = new InMemoryCache();
+    instrumentation.observe(cache);
+    await cache.set('k', bytes('v'));
+    for (let i = 0; i < 2_000; i++) await cache.get('k');
+    const { resourceMetrics } = await reader.collect();
+    const sampled = points(resourceMetrics, 'cache.operation.duration')
+      .filter(([attributes]) => attributes['cache.operation'] === 'get')
+      .map(([, value]) => (value as Histogram).count);
+    // Gaps between samples are 1..255 calls: at least ceil(2000 / 255) = 8, far fewer than 2000.
+    expect(sampled).toHaveLength(1);
+    expect(sampled[0]).toBeGreaterThanOrEqual(8);
+    expect(sampled[0]).toBeLessThan(200);
+    expect(points(resourceMetrics, 'cache.requests')[0]).toEqual([
+      { 'cache.backend': 'memory', 'cache.outcome': 'hit' },
+      2_000,
+    ]);
+    await cache.close();
     await meterProvider.shutdown();
   });
 

@@ -1,4 +1,5 @@
 import type { CacheEventSource, CacheEvents } from '@pywatt/cache-core';
+import { ConnectionEvents } from '@pywatt/cache-core/store';
 import type { Cluster, Redis } from 'ioredis';
 
 /**
@@ -13,19 +14,10 @@ export function watchConnection(
   source: CacheEventSource & { endpoint: string },
   isClosing: () => boolean,
 ): () => void {
-  let up = client.status === 'ready';
-  let lostAtMs = 0;
-  const onReady = (): void => {
-    const wasLost = !up && lostAtMs > 0;
-    up = true;
-    if (wasLost && events.wants('connectionRestored'))
-      events.emit('connectionRestored', { ...source, downMs: Date.now() - lostAtMs });
-  };
+  const state = new ConnectionEvents(events, source, client.status === 'ready');
+  const onReady = (): void => state.ready();
   const onClose = (): void => {
-    if (!up || isClosing()) return;
-    up = false;
-    lostAtMs = Date.now();
-    if (events.wants('connectionLost')) events.emit('connectionLost', { ...source });
+    if (!isClosing()) state.closed();
   };
   client.on('ready', onReady);
   client.on('close', onClose);

@@ -20,6 +20,7 @@ export {
   validateConfig,
   type WithOptionalType,
 } from '../config-validation.js';
+export { ConnectionEvents, type ConnectionSource } from '../connection-events.js';
 export { entriesToArray, keysToArray } from '../entries.js';
 export { isCallerError } from '../errors.js';
 export {
