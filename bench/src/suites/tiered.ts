@@ -17,6 +17,7 @@ import { Cacheable, createKeyv } from 'cacheable';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { type Contender, compare, withConcurrency } from '../harness.js';
+import { invalidationLag } from '../tiered-lag.js';
 import { mulberry32, zipfTrace } from '../zipf.js';
 
 // `pnpm bench tiered`: an L1 in front of Redis, side by side: this package (pub/sub and
@@ -30,6 +31,7 @@ const L1_ITEMS = KEY_SPACE / 10;
 const ZIPF_OPS = 100_000;
 const WRITE_SHARE = 0.02;
 const IN_FLIGHT = 100;
+const LAG_WRITES = 10_000;
 const user = (i: number) => ({ id: i, name: `user ${i}`, roles: ['reader'], active: true });
 
 /** What every contender offers the workloads: JSON in, JSON out. */
@@ -204,6 +206,7 @@ export default async function run(): Promise<void> {
         );
       }
     }
+    await invalidationLag(url, LAG_WRITES);
   } finally {
     for (const cache of [...Object.values(caches), plain]) await cache.close();
     admin.disconnect();

@@ -7,7 +7,7 @@ import { TieredStore } from './tiered-store.js';
 
 /** Options of the in-process tier. */
 export interface L1Options {
-  /** Most entries held; the least recently used go first. Default 10,000. */
+  /** Most entries held; eviction approximates least recently used (CLOCK). Default 10,000. */
   maxItems?: number | undefined;
   /** Most value bytes held. Default 64 MiB. A larger single value is never held in L1. */
   maxSizeBytes?: number | undefined;

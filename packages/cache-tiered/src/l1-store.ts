@@ -6,6 +6,8 @@ export interface L1Entry {
   readonly deadlineMs: number;
   /** The decoded JSON, deep-frozen, once a `getJson` decoded it (`decoded: 'frozen'` only). */
   decoded?: unknown;
+  /** Read since eviction last passed over it: it gets a second chance. */
+  visited: boolean;
 }
 
 /** Bounds of the memory tier. */
@@ -15,9 +17,12 @@ export interface L1Bounds {
 }
 
 /**
- * The in-process tier: a synchronous, bounded LRU map with a deadline per
- * entry. Synchronous on purpose: the tiered cache checks its fill guard and
- * stores in the same tick, so no invalidation can slip in between.
+ * The in-process tier: a synchronous, bounded map with a deadline per entry,
+ * evicting in CLOCK order (second chance), which approximates LRU: a hit only
+ * marks the entry, where moving it to the newest end (a Map delete and set)
+ * cost more than the rest of an L1 hit together. Synchronous on purpose: the
+ * tiered cache checks its fill guard and stores in the same tick, so no
+ * invalidation can slip in between.
  */
 export class L1Store {
   readonly #entries = new Map<string, L1Entry>();
@@ -30,7 +35,7 @@ export class L1Store {
     this.#bounds = bounds;
   }
 
-  /** The live entry for `key`, marked most recently used; undefined when absent or expired. */
+  /** The live entry for `key`, marked as used; undefined when absent or expired. */
   get(key: string, nowMs: number): L1Entry | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
@@ -39,9 +44,7 @@ export class L1Store {
       this.#expirations++;
       return undefined;
     }
-    // Map iteration order is insertion order: re-inserting makes the key the newest.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    entry.visited = true;
     return entry;
   }
 
@@ -50,7 +53,7 @@ export class L1Store {
     const old = this.#entries.get(key);
     if (old !== undefined) this.#remove(key, old);
     if (value.byteLength > this.#bounds.maxSizeBytes) return;
-    this.#entries.set(key, { value, deadlineMs });
+    this.#entries.set(key, { value, deadlineMs, visited: false });
     this.#sizeBytes += value.byteLength;
     this.#evictToBounds();
   }
@@ -106,7 +109,16 @@ export class L1Store {
     while (this.#entries.size > maxItems || this.#sizeBytes > maxSizeBytes) {
       const oldest = this.#entries.entries().next().value;
       if (oldest === undefined) return;
-      this.#remove(oldest[0], oldest[1]);
+      const [key, entry] = oldest;
+      if (entry.visited) {
+        // Map order is insertion order: re-inserting makes it the newest. Each pass
+        // clears a mark, so this ends within one round of the map.
+        entry.visited = false;
+        this.#entries.delete(key);
+        this.#entries.set(key, entry);
+        continue;
+      }
+      this.#remove(key, entry);
       this.#evictions++;
     }
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { L1Store } from '../src/l1-store.js';
 import { MemoryTier, type MemoryTierSettings } from '../src/memory-tier.js';
 
 // The coherence rules on their own, without L2 or a bus: the order of events is set by the test.
@@ -112,5 +113,25 @@ describe('MemoryTier', () => {
     const downAt = performance.now();
     while (performance.now() - downAt < 1100) await new Promise((r) => setTimeout(r, 10));
     expect(held(tier, 'app:k')).toBeUndefined();
+  });
+});
+
+describe('L1Store eviction (CLOCK: a read gives a second chance)', () => {
+  it('evicts the oldest entry not read since eviction last passed it, and respects maxItems', () => {
+    const store = new L1Store({ maxItems: 3, maxSizeBytes: 1_000 });
+    const far = Number.POSITIVE_INFINITY;
+    for (const key of ['a', 'b', 'c']) store.set(key, bytes(key), far);
+    store.get('a', 0);
+    store.get('c', 0);
+    store.set('d', bytes('d'), far); // a and c were read: b goes
+    expect(['a', 'b', 'c', 'd'].filter((k) => store.get(k, 0) !== undefined)).toEqual([
+      'a',
+      'c',
+      'd',
+    ]);
+    // All three read just now; the pass clears their marks, then the oldest goes.
+    store.set('e', bytes('e'), far);
+    expect(store.size).toBe(3);
+    expect(store.evictions).toBe(2);
   });
 });
