@@ -1,6 +1,5 @@
 import type { CachePolicy, StatsCounters } from '@pywatt/cache-core';
-import { createOrder } from './order/create-order.js';
-import type { EvictionOrder } from './order/eviction-order.js';
+import { createOrder, type EvictionOrder } from './order/eviction-order.js';
 import type { FrequencySketch } from './order/frequency-sketch.js';
 import type { HotKey } from './order/hot-keys.js';
 import { LfuOrder } from './order/lfu-order.js';
