@@ -79,6 +79,62 @@ async function throughput(trace: Uint32Array, valueBytes: number): Promise<void>
   for (const [, cache] of caches) if (cache instanceof InMemoryCache) await cache.close();
 }
 
+/**
+ * Strings: lru-cache (and the others) storing the string, InMemoryCache through
+ * `setString`/`getString`, which hold it as given (issue 19, "keep the representation").
+ */
+async function stringThroughput(trace: Uint32Array, length: number): Promise<void> {
+  const values = keys.map((key) => key.slice(0, length).padEnd(length, 'v'));
+  const map = new Map<string, string>();
+  const lru = new LRUCache<string, string>({ max: KEY_SPACE });
+  const lruMin = createLRU<string, string>({ max: KEY_SPACE });
+  const ours = new InMemoryCache({ policy: 'lru', maxItems: KEY_SPACE, defaultTtlMs: Infinity });
+  const noCopies = new InMemoryCache({
+    policy: 'lru',
+    maxItems: KEY_SPACE,
+    defaultTtlMs: Infinity,
+    copyValues: false,
+  });
+  const caches: Array<
+    [string, { get(k: string): Promise<unknown>; set(k: string, v: string): Promise<unknown> }]
+  > = [
+    ['lru-cache', { get: async (k) => lru.get(k), set: async (k, v) => lru.set(k, v) }],
+    ['lru.min', { get: async (k) => lruMin.get(k), set: async (k, v) => lruMin.set(k, v) }],
+    ['async Map', { get: async (k) => map.get(k), set: async (k, v) => map.set(k, v) }],
+    ['InMemoryCache', { get: (k) => ours.getString(k), set: (k, v) => ours.setString(k, v) }],
+    [
+      'InMemoryCache copyValues:false',
+      { get: (k) => noCopies.getString(k), set: (k, v) => noCopies.setString(k, v) },
+    ],
+  ];
+  for (const [, cache] of caches)
+    for (let i = 0; i < KEY_SPACE; i++) await cache.set(keys[i] as string, values[i] as string);
+  const loop = (
+    body: (cache: (typeof caches)[number][1], key: number) => Promise<unknown>,
+  ): Contender[] =>
+    caches.map(([name, cache]) => ({
+      name,
+      beforeRound: gc,
+      round: async () => {
+        for (let i = 0; i < trace.length; i++) await body(cache, trace[i] as number);
+      },
+    }));
+  const options = { baseline: 'lru-cache', opsPerRound: trace.length, rounds: 7 };
+  const what = `${length}-character strings (getString/setString), Zipf(1) over 100k keys`;
+  await compare(
+    `get, ${what}`,
+    loop((c, k) => c.get(keys[k] as string)),
+    options,
+  );
+  await compare(
+    `set, ${what}`,
+    loop((c, k) => c.set(keys[k] as string, values[k] as string)),
+    options,
+  );
+  await ours.close();
+  await noCopies.close();
+}
+
 async function hitRatio(cache: AsyncCache, trace: Uint32Array, value: Uint8Array) {
   let hits = 0;
   for (let i = 0; i < trace.length; i++) {
@@ -271,7 +327,7 @@ async function heapPerEntry(): Promise<void> {
 
 /** The memory backend's suite: throughput, hit ratios, heap per entry. */
 export default async function run(): Promise<void> {
-  // MEMORY_BENCH=throughput,hits,heap picks sections (default: all).
+  // MEMORY_BENCH=throughput,strings,hits,heap picks sections (default: all; throughput includes strings).
   const only = process.env.MEMORY_BENCH?.split(',');
   const want = (section: string) => only === undefined || only.includes(section);
   const trace = zipfTrace(KEY_SPACE, OPS, 1, 7);
@@ -279,6 +335,7 @@ export default async function run(): Promise<void> {
     await throughput(trace, 16);
     await throughput(trace, 1024);
   }
+  if (want('throughput') || want('strings')) await stringThroughput(trace, 16);
   if (want('hits')) await hitRatios();
   if (want('heap')) await heapPerEntry();
 }
