@@ -280,6 +280,7 @@ async function heapPerEntry(): Promise<void> {
   };
   const key = (i: number) => `k${i.toString().padStart(15, '0')}`;
   const results: Array<[string, number]> = [];
+  const textResults: Array<[string, number]> = [];
   for (const round of [0, 1]) {
     const lruBytes = await measure(async () => {
       const c = new LRUCache<string, Uint8Array>({ max: n });
@@ -306,6 +307,20 @@ async function heapPerEntry(): Promise<void> {
       for (let i = 0; i < n; i++) await c.set(key(i), new Uint8Array(16));
       return c;
     });
+    // Strings: 16 distinct characters per entry, stored by lru-cache and by setString.
+    const text = (i: number) => `v${i.toString().padStart(15, '0')}`;
+    const lruText = await measure(async () => {
+      const c = new LRUCache<string, string>({ max: n });
+      for (let i = 0; i < n; i++) c.set(key(i), text(i));
+      return c;
+    });
+    const oursText = await measure(async () => {
+      const c = new InMemoryCache({ maxItems: n, defaultTtlMs: Infinity });
+      for (let i = 0; i < n; i++) await c.setString(key(i), text(i));
+      return c;
+    });
+    if (round === 1)
+      textResults.push(['lru-cache (strings)', lruText], ['InMemoryCache setString', oursText]);
     if (round === 1)
       results.push(
         ['lru-cache', lruBytes],
@@ -318,11 +333,16 @@ async function heapPerEntry(): Promise<void> {
   console.log(
     '\n## heap + array-buffer bytes per entry, 1M entries (16-char keys, 16-byte values)',
   );
-  const base = results[0]?.[1] ?? 1;
-  for (const [name, bytes] of results)
-    console.log(
-      `${name.padEnd(31)} ${bytes.toFixed(0).padStart(6)} B  ${(bytes / base).toFixed(2)}×`,
-    );
+  const print = (rows: Array<[string, number]>) => {
+    const base = rows[0]?.[1] ?? 1;
+    for (const [name, bytes] of rows)
+      console.log(
+        `${name.padEnd(31)} ${bytes.toFixed(0).padStart(6)} B  ${(bytes / base).toFixed(2)}×`,
+      );
+  };
+  print(results);
+  console.log('\n## heap bytes per entry, 1M entries (16-char keys, 16-char string values)');
+  print(textResults);
 }
 
 /** The memory backend's suite: throughput, hit ratios, heap per entry. */
