@@ -79,6 +79,62 @@ async function throughput(trace: Uint32Array, valueBytes: number): Promise<void>
   for (const [, cache] of caches) if (cache instanceof InMemoryCache) await cache.close();
 }
 
+/**
+ * Strings: lru-cache (and the others) storing the string, InMemoryCache through
+ * `setString`/`getString`, which hold it as given (issue 19, "keep the representation").
+ */
+async function stringThroughput(trace: Uint32Array, length: number): Promise<void> {
+  const values = keys.map((key) => key.slice(0, length).padEnd(length, 'v'));
+  const map = new Map<string, string>();
+  const lru = new LRUCache<string, string>({ max: KEY_SPACE });
+  const lruMin = createLRU<string, string>({ max: KEY_SPACE });
+  const ours = new InMemoryCache({ policy: 'lru', maxItems: KEY_SPACE, defaultTtlMs: Infinity });
+  const noCopies = new InMemoryCache({
+    policy: 'lru',
+    maxItems: KEY_SPACE,
+    defaultTtlMs: Infinity,
+    copyValues: false,
+  });
+  const caches: Array<
+    [string, { get(k: string): Promise<unknown>; set(k: string, v: string): Promise<unknown> }]
+  > = [
+    ['lru-cache', { get: async (k) => lru.get(k), set: async (k, v) => lru.set(k, v) }],
+    ['lru.min', { get: async (k) => lruMin.get(k), set: async (k, v) => lruMin.set(k, v) }],
+    ['async Map', { get: async (k) => map.get(k), set: async (k, v) => map.set(k, v) }],
+    ['InMemoryCache', { get: (k) => ours.getString(k), set: (k, v) => ours.setString(k, v) }],
+    [
+      'InMemoryCache copyValues:false',
+      { get: (k) => noCopies.getString(k), set: (k, v) => noCopies.setString(k, v) },
+    ],
+  ];
+  for (const [, cache] of caches)
+    for (let i = 0; i < KEY_SPACE; i++) await cache.set(keys[i] as string, values[i] as string);
+  const loop = (
+    body: (cache: (typeof caches)[number][1], key: number) => Promise<unknown>,
+  ): Contender[] =>
+    caches.map(([name, cache]) => ({
+      name,
+      beforeRound: gc,
+      round: async () => {
+        for (let i = 0; i < trace.length; i++) await body(cache, trace[i] as number);
+      },
+    }));
+  const options = { baseline: 'lru-cache', opsPerRound: trace.length, rounds: 7 };
+  const what = `${length}-character strings (getString/setString), Zipf(1) over 100k keys`;
+  await compare(
+    `get, ${what}`,
+    loop((c, k) => c.get(keys[k] as string)),
+    options,
+  );
+  await compare(
+    `set, ${what}`,
+    loop((c, k) => c.set(keys[k] as string, values[k] as string)),
+    options,
+  );
+  await ours.close();
+  await noCopies.close();
+}
+
 async function hitRatio(cache: AsyncCache, trace: Uint32Array, value: Uint8Array) {
   let hits = 0;
   for (let i = 0; i < trace.length; i++) {
@@ -224,6 +280,7 @@ async function heapPerEntry(): Promise<void> {
   };
   const key = (i: number) => `k${i.toString().padStart(15, '0')}`;
   const results: Array<[string, number]> = [];
+  const textResults: Array<[string, number]> = [];
   for (const round of [0, 1]) {
     const lruBytes = await measure(async () => {
       const c = new LRUCache<string, Uint8Array>({ max: n });
@@ -250,6 +307,20 @@ async function heapPerEntry(): Promise<void> {
       for (let i = 0; i < n; i++) await c.set(key(i), new Uint8Array(16));
       return c;
     });
+    // Strings: 16 distinct characters per entry, stored by lru-cache and by setString.
+    const text = (i: number) => `v${i.toString().padStart(15, '0')}`;
+    const lruText = await measure(async () => {
+      const c = new LRUCache<string, string>({ max: n });
+      for (let i = 0; i < n; i++) c.set(key(i), text(i));
+      return c;
+    });
+    const oursText = await measure(async () => {
+      const c = new InMemoryCache({ maxItems: n, defaultTtlMs: Infinity });
+      for (let i = 0; i < n; i++) await c.setString(key(i), text(i));
+      return c;
+    });
+    if (round === 1)
+      textResults.push(['lru-cache (strings)', lruText], ['InMemoryCache setString', oursText]);
     if (round === 1)
       results.push(
         ['lru-cache', lruBytes],
@@ -262,16 +333,21 @@ async function heapPerEntry(): Promise<void> {
   console.log(
     '\n## heap + array-buffer bytes per entry, 1M entries (16-char keys, 16-byte values)',
   );
-  const base = results[0]?.[1] ?? 1;
-  for (const [name, bytes] of results)
-    console.log(
-      `${name.padEnd(31)} ${bytes.toFixed(0).padStart(6)} B  ${(bytes / base).toFixed(2)}×`,
-    );
+  const print = (rows: Array<[string, number]>) => {
+    const base = rows[0]?.[1] ?? 1;
+    for (const [name, bytes] of rows)
+      console.log(
+        `${name.padEnd(31)} ${bytes.toFixed(0).padStart(6)} B  ${(bytes / base).toFixed(2)}×`,
+      );
+  };
+  print(results);
+  console.log('\n## heap bytes per entry, 1M entries (16-char keys, 16-char string values)');
+  print(textResults);
 }
 
 /** The memory backend's suite: throughput, hit ratios, heap per entry. */
 export default async function run(): Promise<void> {
-  // MEMORY_BENCH=throughput,hits,heap picks sections (default: all).
+  // MEMORY_BENCH=throughput,strings,hits,heap picks sections (default: all; throughput includes strings).
   const only = process.env.MEMORY_BENCH?.split(',');
   const want = (section: string) => only === undefined || only.includes(section);
   const trace = zipfTrace(KEY_SPACE, OPS, 1, 7);
@@ -279,6 +355,7 @@ export default async function run(): Promise<void> {
     await throughput(trace, 16);
     await throughput(trace, 1024);
   }
+  if (want('throughput') || want('strings')) await stringThroughput(trace, 16);
   if (want('hits')) await hitRatios();
   if (want('heap')) await heapPerEntry();
 }

@@ -24,10 +24,20 @@ export function checkValue(
       },
     );
   }
-  if (value.byteLength > maxValueBytes) {
+  checkValueBytes(value.byteLength, maxValueBytes, operation, backend);
+}
+
+/** Throws VALUE_TOO_LARGE when a value of `byteLength` bytes is over `maxValueBytes`. */
+export function checkValueBytes(
+  byteLength: number,
+  maxValueBytes: number,
+  operation: string,
+  backend?: CacheType,
+): void {
+  if (byteLength > maxValueBytes) {
     throw new CacheError(
       'VALUE_TOO_LARGE',
-      `value of ${value.byteLength} bytes exceeds maxValueBytes (${maxValueBytes})`,
+      `value of ${byteLength} bytes exceeds maxValueBytes (${maxValueBytes})`,
       { operation, backend },
     );
   }
@@ -86,13 +96,13 @@ function serializationError(error: unknown, operation: string, backend?: CacheTy
   });
 }
 
-/** `codec.encode(value)`, failures as SERIALIZATION. */
-export function encodeWith<T>(
-  codec: Codec<T>,
+/** `codec.encode(value)` (bytes, or text for a text codec), failures as SERIALIZATION. */
+export function encodeWith<T, E = Uint8Array>(
+  codec: Pick<Codec<T, E>, 'encode'>,
   value: T,
   operation: string,
   backend?: CacheType,
-): Uint8Array {
+): E {
   try {
     return codec.encode(value);
   } catch (error) {
@@ -100,10 +110,10 @@ export function encodeWith<T>(
   }
 }
 
-/** `codec.decode(bytes)` (undefined stays undefined), failures as SERIALIZATION. */
-export function decodeWith<T>(
-  codec: Codec<T>,
-  bytes: Uint8Array | undefined,
+/** `codec.decode(bytes)` (undefined stays undefined; text for a text codec), failures as SERIALIZATION. */
+export function decodeWith<T, E = Uint8Array>(
+  codec: Pick<Codec<T, E>, 'decode'>,
+  bytes: E | undefined,
   operation: string,
   backend?: CacheType,
 ): T | undefined {

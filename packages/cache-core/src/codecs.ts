@@ -1,9 +1,12 @@
 import { CacheError, describeError } from './errors.js';
 
-/** Turns typed values into bytes and back. Failures throw; callers wrap them as SERIALIZATION. */
-export interface Codec<T> {
-  encode(value: T): Uint8Array;
-  decode(bytes: Uint8Array): T;
+/**
+ * Turns typed values into bytes (or, for `E = string`, into text) and back.
+ * Failures throw; callers wrap them as SERIALIZATION.
+ */
+export interface Codec<T, E = Uint8Array> {
+  encode(value: T): E;
+  decode(encoded: E): T;
 }
 
 const utf8Encoder = new TextEncoder();
@@ -56,22 +59,52 @@ function dropDangerousKeys(key: string, value: unknown): unknown {
  */
 export const jsonCodec: Codec<unknown> = {
   encode(value) {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(value);
-    } catch (error) {
-      throw serializationError(`value cannot be encoded as JSON: ${describeError(error)}`, error);
-    }
-    if (text === undefined) throw serializationError(`a ${typeof value} cannot be encoded as JSON`);
-    return utf8Encoder.encode(text);
+    return utf8Encoder.encode(jsonText(value));
   },
   decode(bytes) {
-    const text = stringCodec.decode(bytes);
-    try {
-      // The reviver costs a lot on large payloads, so it runs only when a dangerous key may be present.
-      return DANGEROUS_KEYS.test(text) ? JSON.parse(text, dropDangerousKeys) : JSON.parse(text);
-    } catch (error) {
-      throw serializationError(`stored bytes are not valid JSON: ${describeError(error)}`, error);
-    }
+    return parseJsonText(stringCodec.decode(bytes));
   },
 };
+
+/** JSON as text, for stores that hold strings: {@link jsonText} and {@link parseJsonText}. */
+export const jsonTextCodec: Codec<unknown, string> = {
+  encode: (value) => jsonText(value),
+  decode: (text) => parseJsonText(text),
+};
+
+/**
+ * `value` as JSON text, as {@link jsonCodec} encodes it (before UTF-8): values
+ * JSON cannot represent throw SERIALIZATION. The text is always well-formed
+ * (JSON.stringify escapes lone surrogates).
+ */
+export function jsonText(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw serializationError(`value cannot be encoded as JSON: ${describeError(error)}`, error);
+  }
+  if (text === undefined) throw serializationError(`a ${typeof value} cannot be encoded as JSON`);
+  return text;
+}
+
+/** JSON text decoded as {@link jsonCodec} decodes it (dangerous keys dropped); SERIALIZATION when it is not JSON. */
+export function parseJsonText(text: string): unknown {
+  try {
+    // The reviver costs a lot on large payloads, so it runs only when a dangerous key may be present.
+    return DANGEROUS_KEYS.test(text) ? JSON.parse(text, dropDangerousKeys) : JSON.parse(text);
+  } catch (error) {
+    throw serializationError(`stored bytes are not valid JSON: ${describeError(error)}`, error);
+  }
+}
+
+/**
+ * Freezes `value` and everything reachable from it, in place, and returns it.
+ * Meant for decoded JSON, a tree (no cycles, no shared nodes), so one pass
+ * visits each node once.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}

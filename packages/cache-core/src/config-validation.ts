@@ -1,5 +1,5 @@
 import { CacheError } from './errors.js';
-import { namespacePrefix, validateNamespace } from './keys.js';
+import { LOCK_KEY_SPACE, MAX_KEY_BYTES, namespacePrefix, validateNamespace } from './keys.js';
 import type { CacheStore } from './store.js';
 import { DEFAULT_TTL_MS } from './ttl.js';
 import type { CacheType } from './types.js';
@@ -240,9 +240,18 @@ export function resolveServiceOptions(
   if (problem !== undefined) fail(problem);
   const valid = options as CacheServiceOptions;
   if (valid.namespace !== undefined) validateNamespace(valid.namespace, store.name);
+  const keyPrefix = namespacePrefix(valid.namespace);
+  // The longest full key the service can hand the store: a lock on a maximum-length key.
+  const longestKeyBytes = Buffer.byteLength(keyPrefix + LOCK_KEY_SPACE) + MAX_KEY_BYTES;
+  const storeMaxKey = store.capabilities.maxKeyBytes;
+  if (!(storeMaxKey >= longestKeyBytes)) {
+    fail(
+      `store '${store.name}' accepts full keys of at most ${String(storeMaxKey)} UTF-8 bytes, but this cache needs ${longestKeyBytes} (the namespace prefix, the lock key space and a ${MAX_KEY_BYTES}-byte key); use a shorter namespace or a store that accepts longer keys`,
+    );
+  }
   const storeMax = store.capabilities.maxValueBytes;
   return {
-    keyPrefix: namespacePrefix(valid.namespace),
+    keyPrefix,
     defaultTtlMs: valid.defaultTtlMs ?? DEFAULT_TTL_MS,
     maxValueBytes: Math.min(valid.maxValueBytes ?? storeMax, storeMax),
     namespace: valid.namespace,

@@ -32,6 +32,11 @@ export function validateKey(
     // Short enough that even 3 bytes per UTF-16 unit fits: only the rare checks remain.
     if (key.charCodeAt(0) !== 0 && key.isWellFormed()) return;
   }
+  checkKeyFully(key, operation, backend);
+}
+
+// Apart from validateKey so that its fast path stays small enough to inline into every operation.
+function checkKeyFully(key: unknown, operation: string, backend?: CacheType): void {
   let problem: string;
   if (typeof key !== 'string') problem = `must be a string, got ${describeKey(key)}`;
   else if (key.length === 0) problem = 'must not be empty';

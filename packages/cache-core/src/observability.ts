@@ -93,7 +93,8 @@ export function subscribeCacheChannel(
 export function recordOutcome(context: CacheOperationContext, result: unknown): void {
   if (result instanceof Map) context.hits = result.size;
   else if (context.family === 'get' || context.operation === 'getAndSet')
-    context.hit = result !== undefined && result !== false;
+    // A JSON `false` read by getJson is a hit; only exists answers false for a miss.
+    context.hit = context.operation === 'exists' ? result === true : result !== undefined;
 }
 
 /**

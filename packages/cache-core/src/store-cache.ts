@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import {
   checkToken,
   checkValue,
+  checkValueBytes,
   decodeWith,
   encodeWith,
   resolveLockTtl,
   resolveTtl,
 } from './argument-checks.js';
-import { jsonCodec, stringCodec } from './codecs.js';
+import { jsonCodec, jsonTextCodec, stringCodec } from './codecs.js';
 import { type CacheServiceOptions, resolveServiceOptions } from './config-validation.js';
 import { entriesToArray, keysToArray } from './entries.js';
 import { CacheError, describeError, isCallerError } from './errors.js';
@@ -26,6 +27,13 @@ import type { CacheStore } from './store.js';
 import type { CacheEntries, CacheService, CacheStats, CacheType, SetOptions } from './types.js';
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+
+/** A store with the optional typed-value methods (see `CacheStore.getString`). */
+type TextStore = CacheStore & Required<Pick<CacheStore, 'getString' | 'setString'>>;
+
+/** A SERIALIZATION error is the value's fault, not the store's: it is neither mapped nor counted. */
+const isSerialization = (error: unknown): error is CacheError =>
+  CacheError.is(error, 'SERIALIZATION');
 const {
   get: GET,
   set: SET,
@@ -64,6 +72,8 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   readonly #namespace: string | undefined;
   readonly #traceKeys: boolean;
   readonly #options: Readonly<CacheServiceOptions>;
+  /** The store holds strings as given: the string/JSON helpers skip UTF-8 encoding and decoding. */
+  readonly #holdsText: boolean;
   #closed = false;
   #closing: Promise<void> | undefined;
   #countdown = 0;
@@ -87,6 +97,8 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       traceKeys: resolved.traceKeys,
     });
     this.#shared = store.capabilities.sharedAcrossProcesses;
+    this.#holdsText =
+      typeof store.getString === 'function' && typeof store.setString === 'function';
     const prefix = this.#prefix;
     store.observe?.({
       events: this.#events,
@@ -304,7 +316,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   readonly #failExists = (error: unknown): never => {
     throw this.#fail(error, 'exists');
   };
-  readonly #countRead = (value: Uint8Array | null | undefined): Uint8Array | undefined => {
+  readonly #countRead = <T>(value: T | null | undefined): T | undefined => {
     if (value == null) {
       this.#counters.misses++;
       return undefined;
@@ -503,21 +515,119 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return this.close();
   }
 
-  async getString(key: string): Promise<string | undefined> {
+  // ---- the string and JSON helpers: over the store's own text when it holds strings, else over bytes ----
+  // Traced as the `get`/`set` they stand for, as the bytes path (which calls `get`/`set`) is.
+
+  getString(key: string): Promise<string | undefined> {
+    if (!this.#holdsText) return this.#getStringFromBytes(key);
+    const sampled = this.#sample();
+    return sampled || GET.hasSubscribers
+      ? (this.#trace(sampled, 'get', 'get', [key], this.#readText, key, false) as Promise<
+          string | undefined
+        >)
+      : (this.#readText(key, false) as Promise<string | undefined>);
+  }
+
+  setString(key: string, value: string, options?: SetOptions): Promise<void> {
+    if (!this.#holdsText) return this.#setStringAsBytes(key, value, options);
+    if (typeof value !== 'string') return this.#setStringAsBytes(key, value, options);
+    // Lone surrogates become U+FFFD, as UTF-8 encoding makes them on the bytes path.
+    const text = value.isWellFormed() ? value : value.toWellFormed();
+    const sampled = this.#sample();
+    return sampled || SET.hasSubscribers
+      ? this.#trace(sampled, 'set', 'set', [key], this.#writeText, key, text, options)
+      : this.#writeText(key, text, options);
+  }
+
+  getJson<T = unknown>(key: string): Promise<T | undefined> {
+    if (!this.#holdsText) return this.#getJsonFromBytes(key) as Promise<T | undefined>;
+    const sampled = this.#sample();
+    return (
+      sampled || GET.hasSubscribers
+        ? this.#trace(sampled, 'get', 'get', [key], this.#readText, key, true)
+        : this.#readText(key, true)
+    ) as Promise<T | undefined>;
+  }
+
+  setJson(key: string, value: unknown, options?: SetOptions): Promise<void> {
+    if (!this.#holdsText) return this.#setJsonAsBytes(key, value, options);
+    let text: string;
+    try {
+      text = encodeWith(jsonTextCodec, value, 'setJson', this.type);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sampled = this.#sample();
+    return sampled || SET.hasSubscribers
+      ? this.#trace(sampled, 'set', 'set', [key], this.#writeText, key, text, options)
+      : this.#writeText(key, text, options);
+  }
+
+  async #getStringFromBytes(key: string): Promise<string | undefined> {
     return decodeWith(stringCodec, await this.get(key), 'getString', this.type);
   }
 
-  async setString(key: string, value: string, options?: SetOptions): Promise<void> {
+  async #setStringAsBytes(key: string, value: string, options?: SetOptions): Promise<void> {
     return this.set(key, encodeWith(stringCodec, value, 'setString', this.type), options);
   }
 
-  async getJson<T = unknown>(key: string): Promise<T | undefined> {
-    return decodeWith(jsonCodec, await this.get(key), 'getJson', this.type) as T | undefined;
+  async #getJsonFromBytes(key: string): Promise<unknown> {
+    return decodeWith(jsonCodec, await this.get(key), 'getJson', this.type);
   }
 
-  async setJson(key: string, value: unknown, options?: SetOptions): Promise<void> {
+  async #setJsonAsBytes(key: string, value: unknown, options?: SetOptions): Promise<void> {
     return this.set(key, encodeWith(jsonCodec, value, 'setJson', this.type), options);
   }
+
+  /** The entry's text (or, with `json`, its JSON value) from a store that holds strings. */
+  #readText(key: string, json: boolean): Promise<unknown> {
+    let result: unknown;
+    try {
+      this.#checkKey(key, 'get');
+      const store = this.store as unknown as TextStore;
+      const fullKey = this.#prefix + key;
+      if (!json) result = store.getString(fullKey);
+      else if (store.getJson !== undefined) result = store.getJson(fullKey, this.#parseJson);
+      else return this.#readText(key, false).then(this.#parseFound);
+    } catch (error) {
+      return Promise.reject(isSerialization(error) ? error : this.#fail(error, 'get'));
+    }
+    // JSON `null` is a value: a JSON read misses only on undefined.
+    const count = json ? this.#countJson : this.#countRead;
+    if (isPromise(result)) return result.then(count, this.#failTextGet);
+    return Promise.resolve(count(result));
+  }
+
+  /** Stores well-formed text in a store that holds strings, with `set`'s checks and counters. */
+  #writeText(key: string, text: string, options?: SetOptions): Promise<void> {
+    let result: unknown;
+    try {
+      this.#checkKey(key, 'set');
+      // At most 3 UTF-8 bytes per UTF-16 unit: most texts skip the count.
+      if (text.length * 3 > this.#maxValueBytes)
+        checkValueBytes(Buffer.byteLength(text, 'utf8'), this.#maxValueBytes, 'set', this.type);
+      const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
+      result = (this.store as unknown as TextStore).setString(this.#prefix + key, text, ttlMs);
+    } catch (error) {
+      return Promise.reject(this.#fail(error, 'set'));
+    }
+    if (isPromise(result)) return result.then(this.#countSet, this.#failSet);
+    this.#counters.sets++;
+    return Promise.resolve();
+  }
+
+  readonly #parseJson = (text: string): unknown =>
+    decodeWith(jsonTextCodec, text, 'getJson', this.type);
+  readonly #parseFound = (text: unknown): unknown =>
+    text === undefined ? undefined : this.#parseJson(text as string);
+  readonly #countJson = (value: unknown): unknown => {
+    if (value === undefined) this.#counters.misses++;
+    else this.#counters.hits++;
+    return value;
+  };
+  readonly #failTextGet = (error: unknown): never => {
+    throw isSerialization(error) ? error : this.#fail(error, 'get');
+  };
 
   /** Prepended to every key this cache gives its store: `'app:'` for namespace `app`, else `''`. */
   get keyPrefix(): string {

@@ -126,6 +126,31 @@ export interface CacheStore {
    */
   observe?(observer: StoreObserver): void;
   /**
+   * Optional typed values, with {@link CacheStore.setString}: a store that can
+   * hold text as given (an in-process map) implements both, and the service's
+   * `getString`/`setString`/`getJson`/`setJson` then skip UTF-8 encoding and
+   * decoding. Returns the text of a live entry, however it was written: for
+   * bytes, their strict UTF-8 decoding (throws SERIALIZATION when they are not
+   * UTF-8); `undefined` (or `null`) when absent or expired. A read counts as a
+   * use, like `get`.
+   */
+  getString?(fullKey: string): Awaitable<string | null | undefined>;
+  /**
+   * Optional, with {@link CacheStore.getString}: stores `value`, a well-formed
+   * string (the service replaces lone surrogates as UTF-8 encoding would), so
+   * that `get` returns its UTF-8 bytes. Sizes count its UTF-8 length.
+   */
+  setString?(fullKey: string, value: string, ttlMs: number): Awaitable<void>;
+  /**
+   * Optional, with the two above: the JSON value of a live entry, `undefined`
+   * when absent or expired. `parse` turns the entry's text into a fresh value
+   * (throwing SERIALIZATION); a store that keeps decoded values (the memory
+   * store's `decoded: 'frozen'`) deep-freezes what `parse` returned and answers
+   * that same object until the entry is rewritten. Without this method the
+   * service parses `getString`'s text.
+   */
+  getJson?(fullKey: string, parse: (text: string) => unknown): Awaitable<unknown>;
+  /**
    * Turns an error a method threw that is not yet a `CacheError` (a driver's,
    * the file system's) into one with a specific code. Without it such errors
    * become INTERNAL.

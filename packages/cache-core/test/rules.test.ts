@@ -147,6 +147,45 @@ describe('serviceOptions', () => {
   });
 });
 
+describe("createCache and the store's key limit", () => {
+  const storeWithMaxKey = (maxKeyBytes: number) => {
+    const store = new ReferenceStore();
+    Object.defineProperty(store, 'capabilities', {
+      value: { ...store.capabilities, maxKeyBytes },
+    });
+    return store;
+  };
+  // The longest full key: `app:` + the lock key space (U+0000 `lock:`, 6 bytes) + 1024 bytes.
+  const needed = 4 + 6 + 1024;
+
+  it('accepts a store that holds the namespace, the lock key space and a 1024-byte key', () => {
+    expect(
+      codeOf(() => createCache(storeWithMaxKey(needed), { namespace: 'app' })),
+    ).toBeUndefined();
+    expect(codeOf(() => createCache(storeWithMaxKey(6 + 1024)))).toBeUndefined();
+  });
+
+  it('rejects one byte less with CONFIGURATION naming the sizes', () => {
+    expect(codeOf(() => createCache(storeWithMaxKey(needed - 1), { namespace: 'app' }))).toBe(
+      'CONFIGURATION',
+    );
+    expect(() => createCache(storeWithMaxKey(250), { namespace: 'app' })).toThrow(
+      /at most 250 UTF-8 bytes, but this cache needs 1034/,
+    );
+  });
+
+  it('counts the namespace in UTF-8 bytes and rejects a missing limit', () => {
+    // '€' is 3 bytes: prefix '€€:' is 7 bytes.
+    expect(codeOf(() => createCache(storeWithMaxKey(7 + 6 + 1024), { namespace: '€€' }))).toBe(
+      undefined,
+    );
+    expect(codeOf(() => createCache(storeWithMaxKey(7 + 6 + 1023), { namespace: '€€' }))).toBe(
+      'CONFIGURATION',
+    );
+    expect(codeOf(() => createCache(storeWithMaxKey(Number.NaN)))).toBe('CONFIGURATION');
+  });
+});
+
 describe('CacheError', () => {
   it('is recognised across two copies of the package', async () => {
     vi.resetModules();

@@ -97,6 +97,28 @@ describe('tracing channels', () => {
     ]);
   });
 
+  it('getJson of a stored false, read as text from the store, is a hit; exists of an absent key a miss', async () => {
+    class TextStore extends ReferenceStore {
+      getString(fullKey: string): string | undefined {
+        const value = this.get(fullKey);
+        return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+      }
+      setString(fullKey: string, value: string, ttlMs: number): void {
+        this.set(fullKey, Buffer.from(value, 'utf8'), ttlMs);
+      }
+    }
+    const cache = createCache(new TextStore(), { namespace: 'app' });
+    await cache.setJson('flag', false);
+    const steps = record('get');
+    expect(await cache.getJson('flag')).toBe(false);
+    expect(await cache.exists('absent')).toBe(false);
+    const outcomes = steps.filter(([, event]) => event === 'asyncEnd').map(([, , seen]) => seen);
+    expect(outcomes).toEqual([
+      { ...base, hit: true },
+      { ...base, operation: 'exists', hit: false },
+    ]);
+  });
+
   it('a backend error: error with its code, then asyncStart and asyncEnd; the caller still gets the CacheError', async () => {
     const cache = new ReferenceCache({ namespace: 'app' });
     cache.failing = true;

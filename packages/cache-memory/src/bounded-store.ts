@@ -1,13 +1,13 @@
 import type { CachePolicy, StatsCounters } from '@pywatt/cache-core';
-import { createOrder } from './order/create-order.js';
-import type { EvictionOrder } from './order/eviction-order.js';
+import { createOrder, type EvictionOrder } from './order/eviction-order.js';
 import type { FrequencySketch } from './order/frequency-sketch.js';
 import type { HotKey } from './order/hot-keys.js';
 import { LfuOrder } from './order/lfu-order.js';
 import { NO_SLOT } from './order/slot-list.js';
 import { TinyLfuOrder } from './order/tinylfu-order.js';
+import { copyIn, measured, type StoredValue, sizeOf, UNMEASURED } from './stored-value.js';
 
-export { NO_SLOT };
+export { NO_SLOT, type StoredValue };
 
 /** Outcome of {@link BoundedStore.write}. A failed write changed nothing. */
 export const WriteStatus = { STORED: 0, TOO_LARGE: 1, FULL: 2 } as const;
@@ -31,20 +31,8 @@ export interface StoreLimits {
   climbSampleSize?: number | undefined;
   /** Follow this many hottest keys (`lfu` and `tinylfu`; 0 or absent: off). */
   hotKeys?: number | undefined;
-}
-
-// V8 keeps typed arrays up to 64 bytes on the JS heap: far cheaper than a backing store.
-const ON_HEAP_BYTES = 64;
-
-/**
- * A private copy: always its own unshared memory, never a view into Node's
- * Buffer pool (which would pin 8 KiB per small value and spoil the accounting).
- */
-function copyIn(value: Uint8Array): Uint8Array {
-  if (value.byteLength <= ON_HEAP_BYTES) return new Uint8Array(value);
-  const copy = new Uint8Array(value.byteLength);
-  copy.set(value);
-  return copy;
+  /** Keep a decoded value beside each entry once asked ({@link BoundedStore.keepDecoded}). */
+  keepDecoded?: boolean | undefined;
 }
 
 const INFINITY = Number.POSITIVE_INFINITY;
@@ -68,7 +56,9 @@ const INITIAL_SLOTS = 16;
 export class BoundedStore {
   readonly #map = new Map<string, number>();
   #keys: Array<string | undefined> = [];
-  #values: Array<Uint8Array | undefined> = [];
+  #values: Array<StoredValue | undefined> = [];
+  /** Each slot's decoded value (undefined: none yet); null unless `keepDecoded`. */
+  #decoded: unknown[] | null;
   #expires: Float64Array;
   /** Value bytes of each slot, kept apart so a rewrite need not read the old value. */
   #valueBytes: Float64Array;
@@ -85,7 +75,12 @@ export class BoundedStore {
   readonly #copyValues: boolean;
   readonly #counters: StatsCounters;
   readonly #onRemove: ((key: string, reason: RemovalReason) => void) | undefined;
+  /** Key bytes plus the measured value bytes. */
   #bytes = 0;
+  /** Entries whose string value is not measured yet; {@link bytes} measures them. */
+  #unmeasured = 0;
+  /** Without `maxSizeBytes` no write needs a string's UTF-8 length, so it is measured when asked. */
+  readonly #measureLazily: boolean;
   #sweepCursor = 0;
 
   constructor(
@@ -97,6 +92,8 @@ export class BoundedStore {
     this.#maxItems = limits.maxItems;
     this.#maxSizeBytes = limits.maxSizeBytes;
     this.#copyValues = limits.copyValues;
+    this.#measureLazily = limits.maxSizeBytes === INFINITY;
+    this.#decoded = limits.keepDecoded === true ? [] : null;
     this.#capacity = INITIAL_SLOTS;
     this.#expires = new Float64Array(INITIAL_SLOTS);
     this.#valueBytes = new Float64Array(INITIAL_SLOTS);
@@ -119,8 +116,9 @@ export class BoundedStore {
     return this.#map.size;
   }
 
-  /** Key + value bytes held. */
+  /** Key + value bytes held (measuring, once, the strings written since the last call: O(slots) then). */
   get bytes(): number {
+    if (this.#unmeasured > 0) this.#measureAll();
     return this.#bytes;
   }
 
@@ -162,9 +160,28 @@ export class BoundedStore {
     return slot;
   }
 
-  /** The stored value of a slot {@link read} or {@link peek} returned (the store's own array). */
-  valueAt(slot: number): Uint8Array {
-    return this.#values[slot] as Uint8Array;
+  /** The stored value of a slot {@link read} or {@link peek} returned (the store's own array or string). */
+  valueAt(slot: number): StoredValue {
+    return this.#values[slot] as StoredValue;
+  }
+
+  /**
+   * Holds `value` in place of a live slot's value: the same content in another
+   * form (the text of valid UTF-8 bytes, or the bytes of a string), so sizes
+   * and any decoded value stay as they are.
+   */
+  reform(slot: number, value: StoredValue): void {
+    this.#values[slot] = value;
+  }
+
+  /** The decoded value kept for a live slot, undefined when none is. */
+  decodedAt(slot: number): unknown {
+    return this.#decoded === null ? undefined : this.#decoded[slot];
+  }
+
+  /** Keeps `decoded` beside a live slot's value until the entry is rewritten or removed (`keepDecoded` only). */
+  keepDecoded(slot: number, decoded: unknown): void {
+    if (this.#decoded !== null) this.#decoded[slot] = decoded;
   }
 
   /** The expiry (epoch ms, Infinity for never) of a slot {@link read} or {@link peek} returned. */
@@ -178,7 +195,7 @@ export class BoundedStore {
    * (unless `owned`: the caller hands over an array nobody else holds), and a
    * same-length rewrite copies into the array it already has, allocating nothing.
    */
-  write(key: string, value: Uint8Array, expiresAt: number, owned = false): WriteStatus {
+  write(key: string, value: StoredValue, expiresAt: number, owned = false): WriteStatus {
     // Kept small so that it inlines into the callers: the rewrite of a live entry is the hot path.
     const slot = this.#map.get(key);
     if (slot === undefined) return this.#insert(key, value, expiresAt, owned);
@@ -187,19 +204,25 @@ export class BoundedStore {
       this.#remove(slot, 'expired');
       return this.#insert(key, value, expiresAt, owned);
     }
-    const grow = value.byteLength - (this.#valueBytes[slot] as number);
+    const size = this.#sizeOf(value);
+    const heldSize = this.#valueBytes[slot] as number;
+    const grow = measured(size) - measured(heldSize);
     if (grow > 0) {
       const status = this.#growInPlace(slot, key, grow);
       if (status !== WriteStatus.STORED) return status;
     } else {
       this.#order.touch(slot, key);
     }
-    if (owned || !this.#copyValues) this.#values[slot] = value;
-    else if (grow === 0) (this.#values[slot] as Uint8Array).set(value);
+    const held = this.#values[slot] as StoredValue;
+    // Strings are immutable: held as given.
+    if (owned || !this.#copyValues || typeof value === 'string') this.#values[slot] = value;
+    else if (grow === 0 && typeof held !== 'string') held.set(value);
     else this.#values[slot] = copyIn(value);
+    if (this.#decoded !== null) this.#decoded[slot] = undefined;
     this.#expires[slot] = expiresAt;
-    this.#valueBytes[slot] = value.byteLength;
+    this.#valueBytes[slot] = size;
     this.#bytes += grow;
+    this.#unmeasured += (size < 0 ? 1 : 0) - (heldSize < 0 ? 1 : 0);
     return WriteStatus.STORED;
   }
 
@@ -217,6 +240,7 @@ export class BoundedStore {
       this.#map.clear();
       this.#keys = [];
       this.#values = [];
+      if (this.#decoded !== null) this.#decoded = [];
       this.#expires = new Float64Array(INITIAL_SLOTS);
       this.#valueBytes = new Float64Array(INITIAL_SLOTS);
       this.#keyBytes = new Uint16Array(INITIAL_SLOTS);
@@ -225,6 +249,7 @@ export class BoundedStore {
       this.#capacity = INITIAL_SLOTS;
       this.#order.reset(INITIAL_SLOTS);
       this.#bytes = 0;
+      this.#unmeasured = 0;
       this.#sweepCursor = 0;
       return;
     }
@@ -273,11 +298,12 @@ export class BoundedStore {
   }
 
   /** Stores a key the store does not hold, evicting by policy until it fits. */
-  #insert(key: string, value: Uint8Array, expiresAt: number, owned: boolean): WriteStatus {
+  #insert(key: string, value: StoredValue, expiresAt: number, owned: boolean): WriteStatus {
     const maxItems = this.#maxItems;
     const maxSizeBytes = this.#maxSizeBytes;
     const keyBytes = Buffer.byteLength(key, 'utf8');
-    const sizeBytes = keyBytes + value.byteLength;
+    const valueBytes = this.#sizeOf(value);
+    const sizeBytes = keyBytes + measured(valueBytes);
     if (sizeBytes > maxSizeBytes) return WriteStatus.TOO_LARGE;
     if (this.#map.size >= maxItems || this.#bytes + sizeBytes > maxSizeBytes) {
       if (this.#limits.policy === 'none') {
@@ -290,13 +316,15 @@ export class BoundedStore {
     }
     const slot = this.#takeSlot();
     this.#keys[slot] = key;
-    this.#values[slot] = owned || !this.#copyValues ? value : copyIn(value);
+    this.#values[slot] =
+      owned || !this.#copyValues || typeof value === 'string' ? value : copyIn(value);
     this.#expires[slot] = expiresAt;
-    this.#valueBytes[slot] = value.byteLength;
+    this.#valueBytes[slot] = valueBytes;
     this.#keyBytes[slot] = keyBytes;
     this.#map.set(key, slot);
     this.#order.add(slot, key);
     this.#bytes += sizeBytes;
+    if (valueBytes < 0) this.#unmeasured++;
     return WriteStatus.STORED;
   }
 
@@ -322,7 +350,22 @@ export class BoundedStore {
     // Appended, so the key and value arrays stay packed.
     this.#keys.push(undefined);
     this.#values.push(undefined);
+    this.#decoded?.push(undefined);
     return slot;
+  }
+
+  #sizeOf(value: StoredValue): number {
+    return typeof value === 'string' && this.#measureLazily ? UNMEASURED : sizeOf(value);
+  }
+
+  #measureAll(): void {
+    for (let slot = 0; slot < this.#used; slot++) {
+      if ((this.#valueBytes[slot] as number) >= 0 || this.#keys[slot] === undefined) continue;
+      const size = sizeOf(this.#values[slot] as StoredValue);
+      this.#valueBytes[slot] = size;
+      this.#bytes += size;
+    }
+    this.#unmeasured = 0;
   }
 
   #evictOne(pinned: number): void {
@@ -337,9 +380,12 @@ export class BoundedStore {
     const key = this.#keys[slot] as string;
     this.#map.delete(key);
     this.#order.remove(slot);
-    this.#bytes -= (this.#keyBytes[slot] as number) + (this.#valueBytes[slot] as number);
+    const valueBytes = this.#valueBytes[slot] as number;
+    this.#bytes -= (this.#keyBytes[slot] as number) + measured(valueBytes);
+    if (valueBytes < 0) this.#unmeasured--;
     this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
+    if (this.#decoded !== null) this.#decoded[slot] = undefined;
     this.#free.push(slot);
     if (reason === 'evicted') this.#counters.evictions++;
     else if (reason === 'expired') this.#counters.expirations++;

@@ -1,3 +1,4 @@
+export { createMemoryCache, InMemoryCache } from './in-memory-cache.js';
 export {
   DEFAULT_SWEEP_INTERVAL_MS,
   type MemoryCacheConfig,
@@ -5,5 +6,5 @@ export {
   memoryConfigSchema,
   SWEEP_BUDGET,
 } from './memory-config.js';
-export { createMemoryCache, InMemoryCache, MemoryStore } from './memory-store.js';
+export { MemoryStore } from './memory-store.js';
 export { type HotKey, MAX_HOT_KEYS } from './order/hot-keys.js';

@@ -33,6 +33,12 @@ export const memoryConfigSchema = {
   sweepIntervalMs: rules.optional(sweepInterval),
   /** Copy values on the way in and out. Default true. */
   copyValues: rules.optional(rules.boolean()),
+  /**
+   * What `getJson` returns: `'copy'` (default) parses the entry's text on every
+   * call, so callers may mutate the result; `'frozen'` parses once per entry and
+   * hands every caller the same deep-frozen value (as cache-tiered's `l1.decoded`).
+   */
+  decoded: rules.optional(rules.oneOf(['copy', 'frozen'] as const)),
   /** Follow this many hottest keys by the frequency sketch (`lfu`, `tinylfu`; off by default). */
   hotKeys: rules.optional(rules.integer(1, MAX_HOT_KEYS)),
 };
@@ -53,6 +59,8 @@ export interface ResolvedMemoryConfig {
   maxSizeBytes: number;
   sweepIntervalMs: number;
   copyValues: boolean;
+  /** What `getJson` hands out: a fresh parse, or one deep-frozen value per entry. */
+  decoded: 'copy' | 'frozen';
   /** Hottest keys followed; 0 when off. */
   hotKeys: number;
   traceKeys: boolean;
@@ -78,6 +86,7 @@ export function resolveMemoryConfig(config: unknown): ResolvedMemoryConfig {
     maxSizeBytes: c.maxSizeBytes ?? Number.POSITIVE_INFINITY,
     sweepIntervalMs: c.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     copyValues: c.copyValues ?? true,
+    decoded: c.decoded ?? 'copy',
     hotKeys: c.hotKeys ?? 0,
     traceKeys: c.traceKeys === true,
   };

@@ -2,11 +2,17 @@ import {
   type BackendStats,
   CacheError,
   type CacheStore,
-  StoreCache,
   type StoreCapabilities,
   type StoreObserver,
+  stringCodec,
 } from '@pywatt/cache-core';
-import { addToStoredInteger, createCounters, encodeStoredInteger } from '@pywatt/cache-core/store';
+import {
+  addToStoredInteger,
+  createCounters,
+  decodeWith,
+  deepFreeze,
+  encodeStoredInteger,
+} from '@pywatt/cache-core/store';
 import { BoundedStore, NO_SLOT, type RemovalReason, WriteStatus } from './bounded-store.js';
 import { LockTable } from './lock-table.js';
 import {
@@ -16,19 +22,10 @@ import {
   SWEEP_BUDGET,
 } from './memory-config.js';
 import type { HotKey } from './order/hot-keys.js';
+import { bytesOf, bytesOut, copyOut, type StoredValue, utf8 } from './stored-value.js';
 
 const INFINITY = Number.POSITIVE_INFINITY;
 const expiryOf = (ttlMs: number): number => (ttlMs === INFINITY ? INFINITY : Date.now() + ttlMs);
-/**
- * The copy a reader gets: a Buffer, allocated from Node's pool when small
- * (short-lived, so sharing the pool costs nothing and halves the price of the copy).
- */
-function copyOut(value: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafe(value.byteLength);
-  copy.set(value);
-  return copy;
-}
-
 const show = (n: number): string => (n === INFINITY ? 'unbounded' : String(n));
 
 /**
@@ -62,6 +59,7 @@ export class MemoryStore implements CacheStore {
   readonly #store: BoundedStore;
   readonly #locks = new LockTable();
   readonly #copy: boolean;
+  readonly #frozen: boolean;
   #sweepTimer: NodeJS.Timeout | undefined;
   #observer: StoreObserver | undefined;
 
@@ -70,7 +68,12 @@ export class MemoryStore implements CacheStore {
     const resolved = resolveMemoryConfig(config);
     this.config = resolved;
     this.#copy = resolved.copyValues;
-    this.#store = new BoundedStore(resolved, this.#counters, this.#onRemove);
+    this.#frozen = resolved.decoded === 'frozen';
+    this.#store = new BoundedStore(
+      { ...resolved, keepDecoded: this.#frozen },
+      this.#counters,
+      this.#onRemove,
+    );
     if (resolved.sweepIntervalMs !== INFINITY) {
       this.#sweepTimer = setInterval(() => this.#sweep(), resolved.sweepIntervalMs);
       this.#sweepTimer.unref();
@@ -79,6 +82,40 @@ export class MemoryStore implements CacheStore {
 
   get(fullKey: string): Uint8Array | undefined {
     return this.#readOut(fullKey);
+  }
+
+  /**
+   * The entry's text: a string entry as it was given (no decoding, no copy),
+   * or bytes decoded once, after which the entry holds the text (valid UTF-8
+   * converts both ways losslessly, so its size is unchanged).
+   *
+   * @throws CacheError SERIALIZATION when the stored bytes are not UTF-8.
+   */
+  getString(fullKey: string): string | undefined {
+    const slot = this.#store.read(fullKey);
+    return slot === NO_SLOT ? undefined : this.#textAt(slot);
+  }
+
+  /** Stores the string itself (strings are immutable: nothing to copy), counted by its UTF-8 length. */
+  setString(fullKey: string, value: string, ttlMs: number): void {
+    this.#write(fullKey, value, expiryOf(ttlMs), 'set');
+  }
+
+  /**
+   * The entry's JSON value: `parse` of its text, or with `decoded: 'frozen'`
+   * the deep-frozen value decoded by the first read since the entry was written.
+   */
+  getJson(fullKey: string, parse: (text: string) => unknown): unknown {
+    const slot = this.#store.read(fullKey);
+    if (slot === NO_SLOT) return undefined;
+    if (!this.#frozen) return parse(this.#textAt(slot));
+    // JSON never decodes to undefined, so undefined means "not decoded yet".
+    let value = this.#store.decodedAt(slot);
+    if (value === undefined) {
+      value = deepFreeze(parse(this.#textAt(slot)));
+      this.#store.keepDecoded(slot, value);
+    }
+    return value;
   }
 
   /**
@@ -111,7 +148,7 @@ export class MemoryStore implements CacheStore {
     const slot = this.#store.peek(fullKey);
     const stored = slot === NO_SLOT ? undefined : this.#store.valueAt(slot);
     // Copied before the write, which may reuse the stored array in place.
-    const old = stored !== undefined && this.#copy ? copyOut(stored) : stored;
+    const old = stored === undefined ? undefined : this.#copy ? bytesOut(stored) : bytesOf(stored);
     this.#write(fullKey, value, expiryOf(ttlMs), 'getAndSet');
     return old;
   }
@@ -119,7 +156,12 @@ export class MemoryStore implements CacheStore {
   increment(fullKey: string, delta: number, newKeyTtlMs: number, key: string): number {
     const slot = this.#store.peek(fullKey);
     const stored = slot === NO_SLOT ? undefined : this.#store.valueAt(slot);
-    const next = addToStoredInteger(stored, delta, key, this.name);
+    const next = addToStoredInteger(
+      stored === undefined ? undefined : bytesOf(stored),
+      delta,
+      key,
+      this.name,
+    );
     const expiresAt = slot === NO_SLOT ? expiryOf(newKeyTtlMs) : this.#store.expiryAt(slot);
     this.#write(fullKey, encodeStoredInteger(next), expiresAt, 'increment', true);
     return next;
@@ -170,6 +212,7 @@ export class MemoryStore implements CacheStore {
         maxSizeBytes: c.maxSizeBytes,
         sweepIntervalMs: c.sweepIntervalMs,
         copyValues: c.copyValues ? 'true' : 'false',
+        decoded: c.decoded,
         locks: this.#locks.size,
       },
     };
@@ -191,12 +234,32 @@ export class MemoryStore implements CacheStore {
     const slot = this.#store.read(fullKey);
     if (slot === NO_SLOT) return undefined;
     const value = this.#store.valueAt(slot);
-    return this.#copy ? copyOut(value) : value;
+    // Kept this small so that the whole get inlines into the service's: other forms go apart.
+    return typeof value === 'string' || this.#copy ? this.#bytesAt(slot, value) : value;
+  }
+
+  /** Bytes for a reader from a slot holding a string, or a copy of its bytes. */
+  #bytesAt(slot: number, value: StoredValue): Uint8Array {
+    if (typeof value !== 'string') return copyOut(value);
+    if (this.#copy) return Buffer.from(value, 'utf8');
+    // Without copies the bytes are encoded once and kept (their own array, never a pool view).
+    const bytes = utf8.encode(value);
+    this.#store.reform(slot, bytes);
+    return bytes;
+  }
+
+  /** The text of a live slot, decoding bytes once and keeping the text in their place. */
+  #textAt(slot: number): string {
+    const value = this.#store.valueAt(slot);
+    if (typeof value === 'string') return value;
+    const text = decodeWith(stringCodec, value, 'getString', this.name) as string;
+    this.#store.reform(slot, text);
+    return text;
   }
 
   #write(
     fullKey: string,
-    value: Uint8Array,
+    value: StoredValue,
     expiresAt: number,
     operation: string,
     owned = false,
@@ -207,7 +270,7 @@ export class MemoryStore implements CacheStore {
     if (status === WriteStatus.TOO_LARGE) {
       throw new CacheError(
         'VALUE_TOO_LARGE',
-        `an entry of ${value.byteLength} value bytes plus its key exceeds maxSizeBytes (${c.maxSizeBytes}); nothing was evicted. Raise maxSizeBytes or store a smaller value`,
+        `an entry of ${typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength} value bytes plus its key exceeds maxSizeBytes (${c.maxSizeBytes}); nothing was evicted. Raise maxSizeBytes or store a smaller value`,
         { operation, backend: this.name },
       );
     }
@@ -239,52 +302,4 @@ export class MemoryStore implements CacheStore {
       o.events.emit('expirySweep', { ...o.source, removed, durationMs });
     }
   }
-}
-
-/**
- * The in-process cache: a `CacheService` over a {@link MemoryStore}.
- * `new InMemoryCache(config)` validates the config (CONFIGURATION naming the
- * field) and does no I/O; {@link createMemoryCache} is the usual way in.
- */
-export class InMemoryCache extends StoreCache<MemoryStore> {
-  /** @throws CacheError CONFIGURATION when a field is unknown, mistyped or impossible. */
-  constructor(config: MemoryCacheOptions = {}) {
-    const store = new MemoryStore(config);
-    const { namespace, defaultTtlMs, maxValueBytes, traceKeys } = store.config;
-    super(store, { namespace, defaultTtlMs, maxValueBytes, traceKeys });
-  }
-
-  /**
-   * The hottest keys by the frequency sketch, hottest first: up to `limit`
-   * (default: all followed) of the `hotKeys` most used keys, each with its
-   * estimated uses in about the last sample (see the README, "Hot keys").
-   * Keys are given without the namespace. Opt-in: the cache must be created
-   * with `hotKeys` (and policy `lfu` or `tinylfu`).
-   *
-   * @throws CacheError UNSUPPORTED when the cache was created without `hotKeys`; CLOSED after close().
-   */
-  hotKeys(limit: number = this.store.config.hotKeys): HotKey[] {
-    this.guardOpen('hotKeys');
-    const hot = this.store.hotKeys(limit);
-    if (hot === null) {
-      throw new CacheError(
-        'UNSUPPORTED',
-        "hot keys are off: create the cache with hotKeys: K and policy 'lfu' or 'tinylfu'",
-        { operation: 'hotKeys', backend: this.type },
-      );
-    }
-    const prefix = this.keyPrefix;
-    return hot.map(({ key, estimate }) => ({ key: key.slice(prefix.length), estimate }));
-  }
-}
-
-/**
- * Validates `config` and builds an {@link InMemoryCache}. `type` may be left
- * out. Every field is optional: `policy` defaults to `'lru'`, no bound by
- * default, `defaultTtlMs` 300 000, `sweepIntervalMs` 1000, `copyValues` true.
- *
- * @throws CacheError CONFIGURATION naming the first unknown, mistyped or impossible field.
- */
-export async function createMemoryCache(config: MemoryCacheOptions = {}): Promise<InMemoryCache> {
-  return new InMemoryCache(config);
 }

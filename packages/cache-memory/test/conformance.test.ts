@@ -1,7 +1,7 @@
 import { CachePolicy } from '@pywatt/cache-core';
-import { runCacheConformance } from '@pywatt/cache-core/testing';
+import { runCacheConformance, runStoreConformance } from '@pywatt/cache-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryCache } from '../src/index.js';
+import { createMemoryCache, MemoryStore } from '../src/index.js';
 
 // The suite's timed cases sleep a fraction of an 80 ms TTL and expect the key alive; on a
 // loaded shared machine (load 8 on 2 cores seen) a 27 ms sleep can overshoot, so TTLs are tripled.
@@ -35,4 +35,11 @@ runCacheConformance(
     create: (options) => createMemoryCache({ ...options, copyValues: false }),
     capabilities,
   },
+);
+
+// The store itself through createCache, holding decoded JSON (the typed-value methods' other branch).
+runStoreConformance(
+  'memory store (decoded frozen)',
+  () => new MemoryStore({ decoded: 'frozen', maxItems: 100_000, sweepIntervalMs: 50 }),
+  { api: { describe, it, expect, afterEach }, capabilities },
 );

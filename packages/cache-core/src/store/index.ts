@@ -2,12 +2,14 @@
 export {
   checkToken,
   checkValue,
+  checkValueBytes,
   decodeWith,
   encodeWith,
   resolveLockTtl,
   resolveTtl,
 } from '../argument-checks.js';
 export { type BackoffOptions, backoffDelayMs } from '../backoff.js';
+export { deepFreeze, jsonText, jsonTextCodec, parseJsonText } from '../codecs.js';
 export {
   type BackendConfig,
   baseConfigSchema,

@@ -11,6 +11,7 @@ import {
 import { lockCases } from './locks.js';
 import { statsAndLifecycleCases } from './stats-and-lifecycle.js';
 import { ttlCases } from './ttl.js';
+import { typedValueCases } from './typed-values.js';
 import { valueAndKeyCases } from './values-and-keys.js';
 
 export type {
@@ -33,6 +34,7 @@ export function runCacheConformance(api: ConformanceTestApi, options: Conformanc
   api.describe(`${options.name} honours the cache contract`, () => {
     const ctx = createSuiteContext(api, options);
     valueAndKeyCases(ctx);
+    typedValueCases(ctx);
     ttlCases(ctx);
     atomicCases(ctx);
     batchAndClearCases(ctx);

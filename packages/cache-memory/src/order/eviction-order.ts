@@ -1,3 +1,8 @@
+import type { CachePolicy } from '@pywatt/cache-core';
+import { type LfuHistoryOptions, LfuOrder } from './lfu-order.js';
+import { FifoOrder, LruOrder, MruOrder, NoEvictionOrder } from './list-orders.js';
+import { TinyLfuOrder } from './tinylfu-order.js';
+
 /**
  * The order in which a policy gives up entries, kept over the store's slot
  * numbers. Every method is O(1) (amortised for `grow`).
@@ -16,4 +21,38 @@ export interface EvictionOrder {
   victim(pinned: number): number;
   /** Forgets every entry; the store starts again with `capacity` slots. */
   reset(capacity: number): void;
+}
+
+/** What sizes the frequency-keeping orders (`lfu`, `tinylfu`); the others ignore it. */
+export interface OrderOptions extends LfuHistoryOptions {
+  /** Overrides the `tinylfu` window climber's sample (tests); Infinity keeps the window fixed. */
+  climbSampleSize?: number | undefined;
+}
+
+/** The eviction order of `policy` over `capacity` slots. */
+export function createOrder(
+  policy: CachePolicy,
+  capacity: number,
+  options: OrderOptions = { enabled: false },
+): EvictionOrder {
+  switch (policy) {
+    case 'lru':
+      return new LruOrder(capacity);
+    case 'mru':
+      return new MruOrder(capacity);
+    case 'fifo':
+      return new FifoOrder(capacity);
+    case 'lfu':
+      return new LfuOrder(capacity, options);
+    case 'tinylfu':
+      return new TinyLfuOrder(capacity, {
+        enabled: options.enabled,
+        maxItems: options.maxItems ?? Number.POSITIVE_INFINITY,
+        sampleSize: options.sampleSize,
+        climbSampleSize: options.climbSampleSize,
+        hotKeys: options.hotKeys,
+      });
+    case 'none':
+      return new NoEvictionOrder();
+  }
 }
