@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { MemoryStore } from '@pywatt/cache-memory';
 import { createTieredCache } from '@pywatt/cache-tiered';
+import { type CutRelay, startCutRelay } from '@pywatt/test-servers/cut-relay';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CacheServer,
@@ -9,7 +10,6 @@ import {
   type ProxyCacheService,
   startCacheServer,
 } from '../src/index.js';
-import { type CutRelay, startCutRelay } from './helpers/cut-relay.js';
 import { DEFAULT_GRANTS, TOKENS } from './helpers/server-process.js';
 import { startTierPeer, type TierPeer } from './helpers/tier-peer.js';
 

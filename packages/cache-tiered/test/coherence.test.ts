@@ -1,8 +1,8 @@
 import type { CacheService } from '@pywatt/cache-core';
 import { createRedisCache } from '@pywatt/cache-redis';
+import { type CutRelay, startCutRelay } from '@pywatt/test-servers/cut-relay';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createRedisBus, createRedisTrackingBus, createTieredCache } from '../src/index.js';
-import { type CutProxy, startCutProxy } from './support/cut-proxy.js';
 import {
   bytes,
   closeAfterEach,
@@ -26,9 +26,9 @@ const rawWriter = async (namespace: string) =>
 const busUp = async (cache: CacheService) => (await l1Figures(cache)).busUp === 1;
 
 describe('bus disconnected', () => {
-  let proxy: CutProxy;
+  let proxy: CutRelay;
   const proxied = async () => {
-    proxy = track(await startCutProxy(port()));
+    proxy = track(await startCutRelay(port()));
     return proxy;
   };
 

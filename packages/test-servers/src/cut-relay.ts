@@ -1,8 +1,9 @@
 import { connect, createServer, type Socket } from 'node:net';
 
-/** A TCP relay to a real server whose link the test can cut and restore. */
-export interface CutProxy {
-  /** `redis://127.0.0.1:<proxy port>`. */
+/** A TCP relay in front of a real server (Redis, a cache server), whose links the test can cut and restore. */
+export interface CutRelay {
+  readonly port: number;
+  /** `redis://127.0.0.1:<relay port>`, for a relay in front of Redis. */
   readonly url: string;
   /** Drops every relayed connection and refuses new ones until `restore()`. */
   cut(): void;
@@ -11,11 +12,11 @@ export interface CutProxy {
 }
 
 /**
- * A network fault a real Redis cannot produce on demand: the link of one
- * client (here, one process's bus) goes away while the server and everyone
- * else keep running.
+ * A network fault a real server cannot produce on demand: one client's
+ * connections (a process's bus, a proxy client) go away while the server and
+ * every other client keep running.
  */
-export async function startCutProxy(targetPort: number): Promise<CutProxy> {
+export async function startCutRelay(targetPort: number): Promise<CutRelay> {
   const sockets = new Set<Socket>();
   let refusing = false;
   const track = (socket: Socket) => {
@@ -25,11 +26,10 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
   };
   const server = createServer((client) => {
     track(client);
-    if (refusing) {
-      client.destroy();
-      return;
-    }
+    if (refusing) return void client.destroy();
     const upstream = connect(targetPort, '127.0.0.1');
+    upstream.setNoDelay(true);
+    client.setNoDelay(true);
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
@@ -39,6 +39,7 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
+    port,
     url: `redis://127.0.0.1:${port}`,
     cut() {
       refusing = true;
