@@ -27,9 +27,9 @@ import type { Transport } from '../transport/transport.js';
 import type { TokenTable } from './auth.js';
 import { dispatch } from './dispatch.js';
 import type { HostedCache } from './hosted-cache.js';
-import type { RequestRecord } from './server-metrics.js';
 import type { InvalidationHub } from './invalidation-hub.js';
 import { PushSubscription } from './push-subscription.js';
+import type { RequestRecord } from './server-metrics.js';
 
 /** One line of the server's connection log. Never carries a token. */
 export interface ConnectionEvent {
