@@ -29,11 +29,15 @@ export interface Connection {
 /** Longest failover hold without a `+switch-master` or an abort (a lost event): see SentinelWatch. */
 const MAX_HOLD_MS = 10_000;
 
-/** Reconnect delay: core's one backoff, exponential from 100 ms to 2 s with jitter so clients do not reconnect in step. */
+/**
+ * Reconnect delay: core's one backoff, exponential from 100 ms to 500 ms with jitter so clients
+ * do not reconnect in step. The low cap puts a client back within half a second of Redis
+ * returning (a tiered cache's coherence after an outage waits on it); a refused connect costs little.
+ */
 export function backoffMs(attempt: number): number {
   return Math.round(backoffDelayMs(attempt, RECONNECT_DELAYS));
 }
-const RECONNECT_DELAYS = { baseDelayMs: 100, maxDelayMs: 2_000, factor: 2 } as const;
+const RECONNECT_DELAYS = { baseDelayMs: 100, maxDelayMs: 500, factor: 2 } as const;
 
 // A replica that was the master before a failover answers READONLY: reconnect (never re-send).
 const reconnectOnReadOnly = (error: Error): boolean | 1 => error.message.startsWith('READONLY');

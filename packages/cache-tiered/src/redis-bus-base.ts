@@ -120,7 +120,8 @@ export abstract class RedisBus implements InvalidationBus {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: this.#connectTimeoutMs,
-      retryStrategy: (times: number) => Math.min(20 * 2 ** Math.min(times, 6), 1000),
+      // At most 500 ms between attempts: L1 serves again only once the bus is back.
+      retryStrategy: (times: number) => Math.min(20 * 2 ** Math.min(times, 6), 500),
     };
     // RESP2 on the subscriber: under RESP3 Redis sends tracking invalidations as
     // 'invalidate' push frames, which ioredis drops; under RESP2 they arrive as
