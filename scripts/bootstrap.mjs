@@ -16,8 +16,13 @@ const SERVER_BINARIES = [
   ['saslpasswd2', 'sasl2-bin'],
 ];
 
-/** The browser the cache-proxy dashboard test drives through playwright-core (whose own download cannot be used here). */
+/**
+ * The browser the cache-proxy dashboard test drives through playwright-core (whose own download
+ * cannot be used here): Debian's chromium, installed when neither it nor Google Chrome (which
+ * GitHub's Ubuntu runners ship, where `apt-get install chromium` is only a snap stub) is present.
+ */
 const BROWSER_BINARIES = [['chromium', 'chromium']];
+const OTHER_BROWSERS = ['google-chrome'];
 
 /**
  * Python modules the tests import with Debian's interpreter (/usr/bin/python3), with their
@@ -85,7 +90,9 @@ export function ensurePnpm() {
 export function ensureServers() {
   const missing = [
     ...SERVER_BINARIES.filter(([binary]) => which(binary) === undefined),
-    ...BROWSER_BINARIES.filter(([binary]) => which(binary) === undefined),
+    ...(OTHER_BROWSERS.some((binary) => which(binary) !== undefined)
+      ? []
+      : BROWSER_BINARIES.filter(([binary]) => which(binary) === undefined)),
     ...PYTHON_MODULES.filter(([module]) => !hasPythonModule(module)),
   ].map(([, pkg]) => pkg);
   if (missing.length === 0) return;

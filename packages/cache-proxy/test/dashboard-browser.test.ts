@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CacheError } from '@pywatt/cache-core';
 import { startCommand } from '@pywatt/test-servers/command';
-import { makeTempDir, requireBinary } from '@pywatt/test-servers/process';
+import { findBinary, makeTempDir, requireBinary } from '@pywatt/test-servers/process';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProxyCache, type ProxyCacheService } from '../src/index.js';
@@ -42,7 +42,11 @@ function startLoad(clients: ProxyCacheService[]): () => Promise<void> {
 
 describe('the admin dashboard in Chromium', () => {
   it('shows live charts and both namespaces while a load runs, refuses requests without the token, clears after confirmation', async () => {
-    const executablePath = requireBinary('chromium', 'chromium');
+    // Debian's chromium (npm test installs it), else Google Chrome where a CI image ships it.
+    const executablePath =
+      findBinary('chromium') ??
+      findBinary('google-chrome') ??
+      requireBinary('chromium', 'chromium');
     const socketPath = join(dir.path, 'dash.sock');
     const tokensFile = join(dir.path, 'tokens');
     const adminTokenFile = join(dir.path, 'admin-token');

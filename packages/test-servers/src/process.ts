@@ -30,8 +30,8 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Finds `command` on PATH (and the sbin folders), or throws naming the Debian package to install. */
-export function requireBinary(command: string, debianPackage: string): string {
+/** The path of `command` on PATH (or in the sbin folders), or undefined. */
+export function findBinary(command: string): string | undefined {
   const dirs = [
     ...(process.env.PATH ?? '').split(delimiter),
     '/usr/sbin',
@@ -49,6 +49,13 @@ export function requireBinary(command: string, debianPackage: string): string {
       // not in this folder
     }
   }
+  return undefined;
+}
+
+/** Finds `command` like {@link findBinary}, or throws naming the Debian package to install. */
+export function requireBinary(command: string, debianPackage: string): string {
+  const found = findBinary(command);
+  if (found !== undefined) return found;
   throw new Error(
     `${command} is not installed, and the tests need a real one: install the Debian package '${debianPackage}' ` +
       `(as root: apt-get install -y ${debianPackage}), or run 'npm test' as root, which installs it.`,
