@@ -1,16 +1,6 @@
 import { type CacheType, jsonCodec } from '@pywatt/cache-core';
-import { decodeWith } from '@pywatt/cache-core/store';
+import { decodeWith, deepFreeze } from '@pywatt/cache-core/store';
 import type { L1Entry } from './l1-store.js';
-
-/**
- * Freezes `value` and everything reachable from it. Decoded JSON is a tree
- * (no cycles, no shared nodes), so one pass visits each node once.
- */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const child of Object.values(value)) deepFreeze(child);
-  return Object.freeze(value);
-}
 
 /** `bytes` decoded as JSON (prototype-pollution safe) and deep-frozen. */
 export function decodeFrozen(bytes: Uint8Array, backend: CacheType): unknown {
