@@ -2,39 +2,21 @@
 // whose bus records, by process.hrtime (one clock per host), when each invalidation
 // was applied. Driven over IPC: { op: 'applied' } answers the record; { op: 'close' } ends.
 import { createRedisCache } from '@pywatt/cache-redis';
-import {
-  createRedisBus,
-  createRedisTrackingBus,
-  createTieredCache,
-  type InvalidationBus,
-} from '@pywatt/cache-tiered';
+import { createRedisBus, createRedisTrackingBus, createTieredCache } from '@pywatt/cache-tiered';
+import { recordingBus } from './invalidation-lag.js';
 
 const [url, namespace, kind] = process.argv.slice(2) as [string, string, 'pubsub' | 'tracking'];
-const applied: Array<[string, string]> = [];
-const bus = kind === 'pubsub' ? createRedisBus({ url }) : createRedisTrackingBus({ url });
-const recording: InvalidationBus = {
-  kind: bus.kind,
-  join: (listener, fullPrefix) =>
-    bus.join(
-      {
-        invalidate(message) {
-          listener.invalidate(message);
-          if (message.kind !== 'keys') return;
-          const at = process.hrtime.bigint().toString();
-          for (const key of message.keys) applied.push([key, at]);
-        },
-        down: () => listener.down(),
-        up: () => listener.up(),
-      },
-      fullPrefix,
-    ),
-};
+const recording = recordingBus(
+  kind === 'pubsub' ? createRedisBus({ url }) : createRedisTrackingBus({ url }),
+);
 const cache = await createTieredCache({
   l2: await createRedisCache({ url, namespace }),
-  bus: recording,
+  bus: recording.bus,
 });
 process.on('message', async (request: { op: 'applied' | 'close' }) => {
   if (request.op === 'applied') {
+    // bigints do not cross IPC: the times travel as decimal strings.
+    const applied = [...recording.applied].map(([key, at]) => [key, at.toString()]);
     process.send?.({ applied });
     return;
   }
