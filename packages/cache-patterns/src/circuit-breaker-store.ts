@@ -57,12 +57,26 @@ export class CircuitBreakerStore implements CacheStore {
   #observer: StoreObserver | undefined;
 
   /** @throws CacheError `INVALID_ARGUMENT` for a bad option. */
+  // The wrapped store's optional typed-value methods, behind the breaker too (present only when it has them).
+  readonly getString?: (fullKey: string) => Awaitable<string | null | undefined>;
+  readonly setString?: (fullKey: string, value: string, ttlMs: number) => Awaitable<void>;
+  readonly getJson?: (fullKey: string, parse: (text: string) => unknown) => Awaitable<unknown>;
+
   constructor(store: CacheStore, options: CircuitBreakerOptions = {}) {
     this.store = store;
     this.name = store.name;
     this.capabilities = store.capabilities;
     this.#threshold = integerAtLeast(options.failureThreshold, 1, 'failureThreshold', OPERATION, 5);
     this.#breakMs = optionalDurationMs(options.breakMs, 'breakMs', OPERATION) ?? 5_000;
+    const { getString, setString, getJson } = store;
+    if (getString !== undefined && setString !== undefined) {
+      this.getString = (fullKey) => this.#run('get', () => getString.call(store, fullKey));
+      this.setString = (fullKey, value, ttlMs) =>
+        this.#run('set', () => setString.call(store, fullKey, value, ttlMs));
+      if (getJson !== undefined)
+        this.getJson = (fullKey, parse) =>
+          this.#run('get', () => getJson.call(store, fullKey, parse));
+    }
   }
 
   /** The breaker's state now (an open breaker whose break ran out reads `half-open`). */

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheError, createCache, type StoreCache } from '@pywatt/cache-core';
+import { ReferenceStore } from '@pywatt/cache-core/testing';
+import { MemoryStore } from '@pywatt/cache-memory';
 import { RedisStore } from '@pywatt/cache-redis';
 import { type RedisServer, startRedis } from '@pywatt/test-servers/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -118,5 +120,29 @@ describe('circuit breaker over a real Redis', () => {
     for (let i = 0; i < 20; i++) expect(await aside.get('k', loader)).toBe('v2');
     expect(calls).toBe(1);
     expect(phases).toContain('write');
+  });
+});
+
+describe('the breaker over a store that holds text', () => {
+  it("keeps the store's typed values: getJson answers the same frozen object, strings stay strings", async () => {
+    const store = new MemoryStore({ decoded: 'frozen' });
+    const wrapped = withCircuitBreaker(store);
+    expect(typeof wrapped.getString).toBe('function');
+    const service = createCache(wrapped, { namespace: 'typed' });
+    await service.setJson('user', { name: 'Ada' });
+    const first = await service.getJson<{ name: string }>('user');
+    expect(first).toEqual({ name: 'Ada' });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await service.getJson('user')).toBe(first);
+    await service.setString('s', 'héllo');
+    expect(await service.getString('s')).toBe('héllo');
+    await service.close();
+  });
+
+  it('offers no typed values when the wrapped store has none', () => {
+    const wrapped = withCircuitBreaker(new ReferenceStore());
+    expect(wrapped.getString).toBeUndefined();
+    expect(wrapped.setString).toBeUndefined();
+    expect(wrapped.getJson).toBeUndefined();
   });
 });
