@@ -1,6 +1,10 @@
 import { CacheError } from '@pywatt/cache-core';
+import { backoffDelayMs } from '@pywatt/cache-core/store';
 import { Redis } from 'ioredis';
 import type { BusListener, BusMembership, Invalidation, InvalidationBus } from './bus.js';
+
+/** The bus's reconnect delays: from 20 ms, doubling, to 500 ms, with core's jitter. */
+const RECONNECT_DELAYS = { baseDelayMs: 20, maxDelayMs: 500, factor: 2 } as const;
 
 /** Options every Redis bus takes. */
 export interface RedisBusOptions {
@@ -120,8 +124,8 @@ export abstract class RedisBus implements InvalidationBus {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: this.#connectTimeoutMs,
-      // At most 500 ms between attempts: L1 serves again only once the bus is back.
-      retryStrategy: (times: number) => Math.min(20 * 2 ** Math.min(times, 6), 500),
+      // Core's backoff, at most 500 ms between attempts: L1 serves again only once the bus is back.
+      retryStrategy: (times: number) => backoffDelayMs(times, RECONNECT_DELAYS),
     };
     // RESP2 on the subscriber: under RESP3 Redis sends tracking invalidations as
     // 'invalidate' push frames, which ioredis drops; under RESP2 they arrive as
