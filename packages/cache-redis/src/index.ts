@@ -6,4 +6,5 @@ export {
   type RedisCacheOptions,
   redisConfigSchema,
 } from './config.js';
-export { createRedisCache, RedisCache, RedisStore } from './redis-cache.js';
+export { createRedisCache, RedisCache } from './redis-cache.js';
+export { RedisStore } from './redis-store.js';
