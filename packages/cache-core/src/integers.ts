@@ -48,19 +48,19 @@ export function addToStoredInteger(
   backend?: CacheType,
 ): number {
   const current = stored === undefined ? 0 : parseStoredInteger(stored);
-  if (current === undefined) {
-    throw new CacheError(
-      'NOT_NUMERIC',
-      `the value of key ${JSON.stringify(key)} is not a decimal integer, so it cannot be incremented`,
-      {
-        operation: 'increment',
-        backend,
-      },
-    );
-  }
+  if (current === undefined) throw notNumeric(key, backend);
   const next = current + delta;
   if (!Number.isSafeInteger(next)) throw outOfRange(key, current, delta, backend);
   return next;
+}
+
+/** The error for an increment of a value that is not a decimal integer. */
+export function notNumeric(key: string, backend?: CacheType): CacheError {
+  return new CacheError(
+    'NOT_NUMERIC',
+    `the value of key ${JSON.stringify(key)} is not a decimal integer, so it cannot be incremented`,
+    { operation: 'increment', backend },
+  );
 }
 
 /** The error for an increment whose result leaves the safe-integer range. */

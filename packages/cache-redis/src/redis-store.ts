@@ -5,7 +5,7 @@ import {
   type StoreCapabilities,
   type StoreObserver,
 } from '@pywatt/cache-core';
-import { outOfRange } from '@pywatt/cache-core/store';
+import { notNumeric, outOfRange } from '@pywatt/cache-core/store';
 import type { Cluster, Redis } from 'ioredis';
 import { clearNode } from './clear.js';
 import { type RedisCacheInput, type RedisCacheOptions, validateRedisConfig } from './config.js';
@@ -216,13 +216,7 @@ export class RedisStore implements CacheStore {
     } catch (error) {
       const message = error instanceof Error ? error.message : '';
       // Redis may decorate a script's error reply (e.g. an `ERR` prefix, script name): match inside it.
-      if (message.includes('PYWATT_NOT_NUMERIC')) {
-        throw new CacheError(
-          'NOT_NUMERIC',
-          `the value of key ${JSON.stringify(key)} is not a decimal integer, so it cannot be incremented`,
-          { operation: 'increment', backend: this.name },
-        );
-      }
+      if (message.includes('PYWATT_NOT_NUMERIC')) throw notNumeric(key, this.name);
       const range = /PYWATT_OUT_OF_RANGE (-?\d+)/.exec(message);
       if (range !== null) {
         throw outOfRange(key, range[1] as string, delta, this.name);

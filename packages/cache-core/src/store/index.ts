@@ -28,6 +28,7 @@ export { isCallerError } from '../errors.js';
 export {
   addToStoredInteger,
   encodeStoredInteger,
+  notNumeric,
   outOfRange,
   parseStoredInteger,
   validateDelta,
