@@ -93,7 +93,11 @@ export class AdmissionSketch {
 
   /** Uses of the key whose {@link hashKey} is `h` since about one sample ago (capped at 16). */
   estimate(h: number): number {
-    const door = this.#holds(this.#doorkeeper, h) || this.#holds(this.#previous, h);
+    const i = doorWord(h) & this.#doorWords;
+    const mask = doorMask(h);
+    const door =
+      ((this.#doorkeeper[i] as number) & mask) === mask ||
+      ((this.#previous[i] as number) & mask) === mask;
     return this.#counters.estimateHash(h) + (door ? 1 : 0);
   }
 
@@ -117,11 +121,6 @@ export class AdmissionSketch {
     const bits: number[] = [];
     for (let bit = 0; bit < 32; bit++) if ((mask & (1 << bit)) !== 0) bits.push(base + bit);
     return bits;
-  }
-
-  #holds(door: Uint32Array, h: number): boolean {
-    const mask = doorMask(h);
-    return ((door[doorWord(h) & this.#doorWords] as number) & mask) === mask;
   }
 
   /** Sets the key's bits; true if it was not (as far as the filter can tell) there before. */

@@ -75,6 +75,8 @@ export class TinyLfuOrder implements EvictionOrder {
   /** The window's and the protected segment's target sizes, kept current by {@link #refreshLimits}. */
   #windowLimit = 1;
   #protectedLimit = 0;
+  /** {@link #capacity}, as of the last {@link #refreshLimits}. */
+  #cap = 1;
 
   constructor(capacity: number, options: TinyLfuOptions) {
     this.#links = new Links(capacity);
@@ -142,9 +144,9 @@ export class TinyLfuOrder implements EvictionOrder {
   add(slot: number, key: string): void {
     const h = hashKey(key) | 0;
     this.#hash[slot] = h;
-    const returned = this.#ghosts.returned(h, this.#capacity());
+    const returned = this.#ghosts.returned(h, this.#cap);
     if (returned !== GhostSide.NONE && this.#adaptive) {
-      this.#climber.nudge(returned === GhostSide.WINDOW ? 1 : -1, this.#capacity());
+      this.#climber.nudge(returned === GhostSide.WINDOW ? 1 : -1, this.#cap);
       this.#refreshLimits();
     }
     this.#record(h, key);
@@ -247,6 +249,7 @@ export class TinyLfuOrder implements EvictionOrder {
   /** The share or the capacity changed: recompute the segments' target sizes. */
   #refreshLimits(): void {
     const capacity = this.#capacity();
+    this.#cap = capacity;
     const window = Math.max(1, Math.floor(this.#climber.share * capacity));
     this.#windowLimit = window;
     this.#protectedLimit = Math.floor(PROTECTED_SHARE * (capacity - window));
@@ -259,7 +262,7 @@ export class TinyLfuOrder implements EvictionOrder {
 
   /** Hit ratios mean something for the window only once the cache is full: earlier uses are not sampled. */
   #climb(hit: boolean): void {
-    const capacity = this.#capacity();
+    const capacity = this.#cap;
     if (this.#held < capacity) return;
     // Bounded by bytes only, the sample follows the entries held.
     if (this.#maxItems === INFINITY && !this.#fixedClimbSample)
@@ -275,7 +278,7 @@ export class TinyLfuOrder implements EvictionOrder {
   }
 
   #mark(slot: number, side: GhostSide): void {
-    this.#ghosts.evicted(this.#hash[slot] as number, side, this.#capacity());
+    this.#ghosts.evicted(this.#hash[slot] as number, side, this.#cap);
   }
 
   /** Moves a window entry to the front of probation. */
