@@ -39,7 +39,7 @@ export const WINDOW_MAX_SHARE = 0.8;
  * does not depend on comparing them.
  */
 export class WindowClimber {
-  /** The share of the cache the window should hold, 0 … {@link WINDOW_MAX_SHARE}. */
+  /** The share of the cache the window should hold, 0 … {@link WINDOW_MAX_SHARE} (up to 1 if fixed). */
   share: number;
   #step = CLIMB_STEP;
   #previousHitRatio = 0;
