@@ -4,6 +4,8 @@ export interface Series {
   ratios: number[];
   /** Reference lines (LRU, OPT) are dashed. */
   reference?: boolean;
+  /** The line's colour (by default from the palette; reference lines grey, OPT black). */
+  color?: string;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
@@ -57,7 +59,8 @@ export function hitRatioChart(title: string, sizes: number[], series: Series[]):
     `<text x="14" y="${TOP + plotH / 2}" text-anchor="middle" transform="rotate(-90 14 ${TOP + plotH / 2})">hit ratio</text>`,
   );
   series.forEach((s, i) => {
-    const color = s.reference ? (s.name === 'OPT' ? '#000' : '#777') : COLORS[i % COLORS.length];
+    const color =
+      s.color ?? (s.reference ? (s.name === 'OPT' ? '#000' : '#777') : COLORS[i % COLORS.length]);
     const dash = s.reference ? ' stroke-dasharray="6 4"' : '';
     const points = s.ratios.map(
       (r, j) => `${x(sizes[j] as number).toFixed(1)},${y(r * 100).toFixed(1)}`,

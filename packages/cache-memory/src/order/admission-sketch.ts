@@ -3,16 +3,15 @@ import { FrequencySketch, SKETCH_MIN_WIDTH } from './frequency-sketch.js';
 /** Recorded uses per sample, per entry the cache can hold: counts are halved after each sample. */
 export const ADMISSION_SAMPLE_FACTOR = 10;
 /**
- * Doorkeeper bits per use in a sample (before rounding up to a power of two). With three
- * probes, 4 bits per key keep false positives under 15 % even when every use in a sample is a
- * different key (1 bit per use, as before, let over 80 % of new keys through as "seen": the
- * doorkeeper then absorbed almost nothing and gave almost every key its +1).
+ * Doorkeeper bits per use in a sample (before rounding up to a power of two). With four bits
+ * per key in one 32-bit word, 4 bits per use keep false positives between 8 % and 18 % when
+ * every use in a sample is a different key (15 % to 18 % at 100 000 entries and more, where the
+ * rounding leaves least slack; 1 bit per use, as before, let over 80 % of new keys through as
+ * "seen": the doorkeeper then absorbed almost nothing and gave almost every key its +1).
  */
 export const DOORKEEPER_BITS_PER_USE = 4;
 /** Fewest doorkeeper bits (128 bytes), so small caches do not see false positives all the time. */
 const DOORKEEPER_MIN_BITS = 1024;
-/** Probes per key into the doorkeeper. */
-const DOORKEEPER_PROBES = 3;
 const INFINITY = Number.POSITIVE_INFINITY;
 
 /**
@@ -44,7 +43,8 @@ export class AdmissionSketch {
   #doorkeeper: Uint32Array;
   /** The previous sample's doorkeeper. */
   #previous: Uint32Array;
-  #doorMask: number;
+  /** Words per doorkeeper generation, minus one. */
+  #doorWords: number;
   #sampleSize: number;
   #recorded = 0;
   #halvings = 0;
@@ -60,7 +60,7 @@ export class AdmissionSketch {
     const bits = doorkeeperBitsFor(this.#sampleSize);
     this.#doorkeeper = new Uint32Array(bits / 32);
     this.#previous = new Uint32Array(bits / 32);
-    this.#doorMask = bits - 1;
+    this.#doorWords = bits / 32 - 1;
   }
 
   /** Counters per row of the count-min sketch. */
@@ -93,7 +93,11 @@ export class AdmissionSketch {
 
   /** Uses of the key whose {@link hashKey} is `h` since about one sample ago (capped at 16). */
   estimate(h: number): number {
-    const door = this.#holds(this.#doorkeeper, h) || this.#holds(this.#previous, h);
+    const i = doorWord(h) & this.#doorWords;
+    const mask = doorMask(h);
+    const door =
+      ((this.#doorkeeper[i] as number) & mask) === mask ||
+      ((this.#previous[i] as number) & mask) === mask;
     return this.#counters.estimateHash(h) + (door ? 1 : 0);
   }
 
@@ -103,55 +107,31 @@ export class AdmissionSketch {
     if (this.fixedSampleSize !== undefined) return;
     this.#sampleSize = ADMISSION_SAMPLE_FACTOR * entries;
     const bits = doorkeeperBitsFor(this.#sampleSize);
-    if (bits - 1 <= this.#doorMask) return;
+    if (bits / 32 - 1 <= this.#doorWords) return;
     // A wider doorkeeper cannot rehash the keys it holds: both generations start empty.
     this.#doorkeeper = new Uint32Array(bits / 32);
     this.#previous = new Uint32Array(bits / 32);
-    this.#doorMask = bits - 1;
+    this.#doorWords = bits / 32 - 1;
   }
 
   /** The doorkeeper bits of the key whose hash is `h` (tests: which keys could be confused). */
   doorkeeperBits(h: number): number[] {
+    const base = (doorWord(h) & this.#doorWords) << 5;
+    const mask = doorMask(h);
     const bits: number[] = [];
-    const step = doorStep(h);
-    let probe = doorStart(h);
-    for (let i = 0; i < DOORKEEPER_PROBES; i++) {
-      bits.push(probe & this.#doorMask);
-      probe += step;
-    }
+    for (let bit = 0; bit < 32; bit++) if ((mask & (1 << bit)) !== 0) bits.push(base + bit);
     return bits;
-  }
-
-  #holds(door: Uint32Array, h: number): boolean {
-    const mask = this.#doorMask;
-    const step = doorStep(h);
-    let probe = doorStart(h);
-    for (let i = 0; i < DOORKEEPER_PROBES; i++) {
-      const bit = probe & mask;
-      if (((door[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
-      probe += step;
-    }
-    return true;
   }
 
   /** Sets the key's bits; true if it was not (as far as the filter can tell) there before. */
   #admitToDoorkeeper(h: number): boolean {
     const door = this.#doorkeeper;
-    const mask = this.#doorMask;
-    let fresh = false;
-    const step = doorStep(h);
-    let probe = doorStart(h);
-    for (let i = 0; i < DOORKEEPER_PROBES; i++) {
-      const bit = probe & mask;
-      const word = door[bit >>> 5] as number;
-      const flag = 1 << (bit & 31);
-      if ((word & flag) === 0) {
-        fresh = true;
-        door[bit >>> 5] = word | flag;
-      }
-      probe += step;
-    }
-    return fresh;
+    const i = doorWord(h) & this.#doorWords;
+    const mask = doorMask(h);
+    const word = door[i] as number;
+    if ((word & mask) === mask) return false;
+    door[i] = word | mask;
+    return true;
   }
 
   #reset(): void {
@@ -165,10 +145,24 @@ export class AdmissionSketch {
   }
 }
 
-// Doorkeeper probes by double hashing on rotations of the (already well mixed) key hash:
-// no further multiplications per probe, and not the counters' positions (which start at h).
-const doorStart = (h: number): number => (h << 11) | (h >>> 21);
-const doorStep = (h: number): number => (h >>> 16) | (h << 16) | 1;
+// A blocked Bloom filter: a key's four bits sit in one 32-bit word, so a probe is one read
+// (and a set one write) instead of one per bit at scattered places: the doorkeeper is touched
+// on every use and twice per eviction, and this cut `tinylfu`'s miss-heavy replays by about
+// 5 %. The word comes from the hash's high bits rotated down (not the counters' positions, which
+// start at h), the bit positions from the top 20 bits of a multiple of the hash: every bit of
+// the hash moves them, so keys sharing a word do not share their bit positions as well. Four bits, not three: a block
+// this small fills unevenly, and the fourth bit brings false positives back near the unblocked
+// filter's (three bits: 1 to 3 points more).
+const doorWord = (h: number): number => (h >>> 15) | (h << 17);
+const doorMask = (h: number): number => {
+  const m = Math.imul(h, 0x9e3779b1);
+  return (
+    (1 << (m >>> 27)) |
+    (1 << ((m >>> 22) & 31)) |
+    (1 << ((m >>> 17) & 31)) |
+    (1 << ((m >>> 12) & 31))
+  );
+};
 
 function doorkeeperBitsFor(sampleSize: number): number {
   return powerOfTwoAtLeast(Math.max(DOORKEEPER_MIN_BITS, DOORKEEPER_BITS_PER_USE * sampleSize));

@@ -27,6 +27,8 @@ export interface EvictionOrder {
 export interface OrderOptions extends LfuHistoryOptions {
   /** Overrides the `tinylfu` window climber's sample (tests); Infinity keeps the window fixed. */
   climbSampleSize?: number | undefined;
+  /** The `tinylfu` window's starting share (bench: a fixed window swept with hindsight). */
+  windowShare?: number | undefined;
 }
 
 /** The eviction order of `policy` over `capacity` slots. */
@@ -50,6 +52,7 @@ export function createOrder(
         maxItems: options.maxItems ?? Number.POSITIVE_INFINITY,
         sampleSize: options.sampleSize,
         climbSampleSize: options.climbSampleSize,
+        windowShare: options.windowShare,
         hotKeys: options.hotKeys,
       });
     case 'none':

@@ -26,6 +26,8 @@ export interface TinyLfuOptions {
   sampleSize?: number | undefined;
   /** Overrides the hill climber's sample (tests); `Infinity` keeps the window share fixed. */
   climbSampleSize?: number | undefined;
+  /** The window's starting share of the cache (default 1 %); with `climbSampleSize` Infinity, its fixed share. */
+  windowShare?: number | undefined;
   /** Follow this many hottest keys (0 or absent: off); needs `enabled`. */
   hotKeys?: number | undefined;
 }
@@ -70,6 +72,11 @@ export class TinyLfuOrder implements EvictionOrder {
   /** False when a test fixes the window's share (climbSampleSize Infinity). */
   readonly #adaptive: boolean;
   readonly #fixedClimbSample: boolean;
+  /** The window's and the protected segment's target sizes, kept current by {@link #refreshLimits}. */
+  #windowLimit = 1;
+  #protectedLimit = 0;
+  /** {@link #capacity}, as of the last {@link #refreshLimits}. */
+  #cap = 1;
 
   constructor(capacity: number, options: TinyLfuOptions) {
     this.#links = new Links(capacity);
@@ -91,7 +98,11 @@ export class TinyLfuOrder implements EvictionOrder {
     const climbSample = options.climbSampleSize;
     this.#adaptive = climbSample !== INFINITY;
     this.#fixedClimbSample = climbSample !== undefined;
-    this.#climber = new WindowClimber(climbSample ?? climbSampleFor(this.#capacity()));
+    this.#climber = new WindowClimber(
+      climbSample ?? climbSampleFor(this.#capacity()),
+      options.windowShare,
+    );
+    this.#refreshLimits();
   }
 
   /** The frequency sketch, or null when the cache is unbounded. */
@@ -116,7 +127,7 @@ export class TinyLfuOrder implements EvictionOrder {
 
   /** The window's current target size, in entries. */
   get windowTarget(): number {
-    return this.#windowMax(this.#capacity());
+    return this.#windowLimit;
   }
 
   grow(capacity: number): void {
@@ -133,17 +144,20 @@ export class TinyLfuOrder implements EvictionOrder {
   add(slot: number, key: string): void {
     const h = hashKey(key) | 0;
     this.#hash[slot] = h;
-    const returned = this.#ghosts.returned(h, this.#capacity());
-    if (returned !== GhostSide.NONE && this.#adaptive)
-      this.#climber.nudge(returned === GhostSide.WINDOW ? 1 : -1, this.#capacity());
+    const returned = this.#ghosts.returned(h, this.#cap);
+    if (returned !== GhostSide.NONE && this.#adaptive) {
+      this.#climber.nudge(returned === GhostSide.WINDOW ? 1 : -1, this.#cap);
+      this.#refreshLimits();
+    }
     this.#record(h, key);
     this.#held++;
+    if (this.#maxItems === INFINITY) this.#refreshLimits();
     this.#climb(false);
     this.#segment[slot] = WINDOW;
     this.#window.pushFront(this.#links, slot);
     this.#windowSize++;
     // While the cache fills (or after the window shrank) its overflow passes to probation freely.
-    const windowMax = this.#windowMax(this.#capacity());
+    const windowMax = this.#windowLimit;
     for (let i = 0; i < MOVES_PER_OPERATION && this.#windowSize > windowMax; i++)
       this.#toProbation(this.#window.back);
   }
@@ -164,8 +178,7 @@ export class TinyLfuOrder implements EvictionOrder {
         this.#segment[slot] = PROTECTED;
         this.#protected.pushFront(links, slot);
         this.#protectedSize++;
-        const cap = this.#capacity();
-        const protectedMax = Math.floor(PROTECTED_SHARE * (cap - this.#windowMax(cap)));
+        const protectedMax = this.#protectedLimit;
         for (let i = 0; i < MOVES_PER_OPERATION && this.#protectedSize > protectedMax; i++) {
           const demoted = this.#protected.back;
           this.#protected.unlink(links, demoted);
@@ -189,6 +202,7 @@ export class TinyLfuOrder implements EvictionOrder {
       this.#probation.unlink(this.#links, slot);
     }
     this.#held--;
+    if (this.#maxItems === INFINITY) this.#refreshLimits();
   }
 
   victim(pinned: number): number {
@@ -198,7 +212,7 @@ export class TinyLfuOrder implements EvictionOrder {
     if (candidate === NO_SLOT) return victim;
     if (victim === NO_SLOT) return candidate;
     // Below its share the window grows: the main space gives up its oldest.
-    if (this.#windowSize < this.#windowMax(this.#capacity())) {
+    if (this.#windowSize < this.#windowLimit) {
       this.#mark(victim, GhostSide.MAIN);
       return victim;
     }
@@ -224,6 +238,7 @@ export class TinyLfuOrder implements EvictionOrder {
     this.#windowSize = 0;
     this.#protectedSize = 0;
     this.#held = 0;
+    this.#refreshLimits();
   }
 
   /** The most entries the cache holds: `maxItems`, or (bounded by bytes only) those it holds now. */
@@ -231,8 +246,13 @@ export class TinyLfuOrder implements EvictionOrder {
     return this.#maxItems === INFINITY ? Math.max(this.#held, 1) : this.#maxItems;
   }
 
-  #windowMax(capacity: number): number {
-    return Math.max(1, Math.floor(this.#climber.share * capacity));
+  /** The share or the capacity changed: recompute the segments' target sizes. */
+  #refreshLimits(): void {
+    const capacity = this.#capacity();
+    this.#cap = capacity;
+    const window = Math.max(1, Math.floor(this.#climber.share * capacity));
+    this.#windowLimit = window;
+    this.#protectedLimit = Math.floor(PROTECTED_SHARE * (capacity - window));
   }
 
   #oldest(list: SlotList, pinned: number): number {
@@ -242,12 +262,12 @@ export class TinyLfuOrder implements EvictionOrder {
 
   /** Hit ratios mean something for the window only once the cache is full: earlier uses are not sampled. */
   #climb(hit: boolean): void {
-    const capacity = this.#capacity();
+    const capacity = this.#cap;
     if (this.#held < capacity) return;
     // Bounded by bytes only, the sample follows the entries held.
     if (this.#maxItems === INFINITY && !this.#fixedClimbSample)
       this.#climber.sampleSize = climbSampleFor(capacity);
-    this.#climber.record(hit);
+    if (this.#climber.record(hit)) this.#refreshLimits();
   }
 
   #record(h: number, key: string): void {
@@ -258,7 +278,7 @@ export class TinyLfuOrder implements EvictionOrder {
   }
 
   #mark(slot: number, side: GhostSide): void {
-    this.#ghosts.evicted(this.#hash[slot] as number, side, this.#capacity());
+    this.#ghosts.evicted(this.#hash[slot] as number, side, this.#cap);
   }
 
   /** Moves a window entry to the front of probation. */

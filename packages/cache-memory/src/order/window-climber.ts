@@ -39,20 +39,30 @@ export const WINDOW_MAX_SHARE = 0.8;
  * does not depend on comparing them.
  */
 export class WindowClimber {
-  /** The share of the cache the window should hold, 0 … {@link WINDOW_MAX_SHARE}. */
-  share = WINDOW_INITIAL_SHARE;
+  /** The share of the cache the window should hold, 0 … {@link WINDOW_MAX_SHARE} (up to 1 if fixed). */
+  share: number;
   #step = CLIMB_STEP;
   #previousHitRatio = 0;
   #hits = 0;
   #uses = 0;
 
-  /** `sampleSize`: uses per sample (the owner updates it when the cache's size changes). */
-  constructor(public sampleSize: number) {}
+  /**
+   * `sampleSize`: uses per sample (the owner updates it when the cache's size changes);
+   * `share`: the window's starting share.
+   */
+  constructor(
+    public sampleSize: number,
+    share: number = WINDOW_INITIAL_SHARE,
+  ) {
+    this.share = share;
+  }
 
-  /** A use that hit (`true`) or missed; at the end of a sample the share moves. */
-  record(hit: boolean): void {
+  /** A use that hit (`true`) or missed; at the end of a sample the share moves (then: true). */
+  record(hit: boolean): boolean {
     if (hit) this.#hits++;
-    if (++this.#uses >= this.sampleSize) this.#climb();
+    if (++this.#uses < this.sampleSize) return false;
+    this.#climb();
+    return true;
   }
 
   /** Moves the share by `entries` (negative: smaller window) of a cache of `capacity` entries. */
