@@ -1,3 +1,5 @@
+import { copyOut } from './copy-out-pool.js';
+
 // The forms an entry's value is held in (bytes, or a string kept as given) and how it is
 // copied in, sized and handed out.
 
@@ -43,16 +45,6 @@ const ON_HEAP_BYTES = 64;
 export function copyIn(value: Uint8Array): Uint8Array {
   if (value.byteLength <= ON_HEAP_BYTES) return new Uint8Array(value);
   const copy = new Uint8Array(value.byteLength);
-  copy.set(value);
-  return copy;
-}
-
-/**
- * The copy a reader gets: a Buffer, allocated from Node's pool when small
- * (short-lived, so sharing the pool costs nothing and halves the price of the copy).
- */
-export function copyOut(value: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafe(value.byteLength);
   copy.set(value);
   return copy;
 }
