@@ -3,9 +3,22 @@
 // What costs in a fresh 1 KiB copy is not the memcpy but the allocation around it: each new
 // backing store is external memory that V8 must account for and that drives its full GCs, and
 // `Buffer.allocUnsafe` takes a new 8 KiB pool every 8 copies of 1 KiB. `pnpm bench memory-copies`
-// ("copy alone" rows) puts every way side by side; a Buffer view into a 64 KiB slab measured
-// among the cheapest (with a plain Uint8Array view, which is not a Buffer) and 15–45 % below
-// `Buffer.allocUnsafe` (2026-12-01, loaded machine, CPU time).
+// ("copy alone" rows) puts every way side by side; a view into a 64 KiB slab measured the
+// cheapest or close to it in every run (2026-12-01, loaded machine, CPU time).
+
+/**
+ * A copy is a Buffer in every way callers can see (`Buffer.isBuffer`, every Buffer method,
+ * `constructor === Buffer`) without going through `Buffer.from(arrayBuffer, …)`, whose check of
+ * its argument calls into C++ on every copy: that call alone made a copy cost as much as an
+ * allocation of its own (bench memory-copies, "Buffer.from view" against "Buffer view" rows).
+ */
+class SlabBuffer extends Uint8Array {}
+Object.setPrototypeOf(SlabBuffer.prototype, Buffer.prototype);
+Object.defineProperty(SlabBuffer.prototype, 'constructor', {
+  value: Buffer,
+  writable: true,
+  configurable: true,
+});
 
 const SLAB_BYTES = 64 * 1024;
 /** Larger copies get memory of their own: at most 1/16 of a slab is left unused at its end. */
@@ -32,7 +45,7 @@ export function copyOut(value: Uint8Array): Uint8Array {
     slab = new ArrayBuffer(SLAB_BYTES);
     offset = 0;
   }
-  const copy = Buffer.from(slab, offset, bytes);
+  const copy = new SlabBuffer(slab, offset, bytes);
   // Kept 8-aligned, as Node aligns its pool, so a copy's bytes can back any typed array.
   offset = (offset + bytes + 7) & ~7;
   copy.set(value);
