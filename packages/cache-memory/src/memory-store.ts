@@ -14,7 +14,6 @@ import {
   encodeStoredInteger,
 } from '@pywatt/cache-core/store';
 import { BoundedStore, NO_SLOT, type RemovalReason, WriteStatus } from './bounded-store.js';
-import { copyOut } from './copy-out-pool.js';
 import { LockTable } from './lock-table.js';
 import {
   type MemoryCacheOptions,
@@ -23,7 +22,7 @@ import {
   SWEEP_BUDGET,
 } from './memory-config.js';
 import type { HotKey } from './order/hot-keys.js';
-import { bytesOf, bytesOut, type StoredValue, utf8 } from './stored-value.js';
+import { bytesOf, bytesOut, copyOut, type StoredValue, utf8 } from './stored-value.js';
 
 const INFINITY = Number.POSITIVE_INFINITY;
 const expiryOf = (ttlMs: number): number => (ttlMs === INFINITY ? INFINITY : Date.now() + ttlMs);

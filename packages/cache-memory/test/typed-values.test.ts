@@ -43,7 +43,7 @@ type Step =
 
 const key = fc.constantFrom(...KEYS);
 // Valid UTF-8 (with a BOM sometimes), invalid UTF-8, and text with lone surrogates.
-// Lengths cross every copy path: on the V8 heap (≤ 64), a shared slab (≤ 4 KiB), memory of its own.
+// Lengths cross every copy path: on the V8 heap (≤ 64 bytes), Node's pool (< 4 KiB), memory of its own.
 const bytesValue = fc.oneof(
   fc.uint8Array({ maxLength: 12 }),
   fc.uint8Array({ minLength: 60, maxLength: 300 }),
