@@ -7,13 +7,13 @@ export const uint8View: ViewMaker = (slab, offset, bytes) => new Uint8Array(slab
 /** A Buffer view made the documented way (its argument check calls into C++). */
 export const bufferFromView: ViewMaker = (slab, offset, bytes) => Buffer.from(slab, offset, bytes);
 
-// The way cache-memory's copies are made: a Uint8Array subclass whose prototype chain runs
-// through Buffer.prototype (and whose constructor reads Buffer), so it is a Buffer to callers.
+// A Uint8Array subclass whose prototype chain runs through Buffer.prototype (and whose
+// constructor reads Buffer): a Buffer to callers without Buffer.from's argument check.
 class SlabBuffer extends Uint8Array {}
 Object.setPrototypeOf(SlabBuffer.prototype, Buffer.prototype);
 Object.defineProperty(SlabBuffer.prototype, 'constructor', { value: Buffer });
 
-/** A Buffer view as cache-memory makes them. */
+/** A Buffer view by the subclass above. */
 export const slabBufferView: ViewMaker = (slab, offset, bytes) =>
   new SlabBuffer(slab, offset, bytes);
 

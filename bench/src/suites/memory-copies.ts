@@ -73,7 +73,7 @@ export default async function run(): Promise<void> {
       awaited('lru-cache get (A/A: the same again)', async (k) => lru.get(k)),
       awaited('the promise alone (await async fn)', () => async(value)),
       loop('lookup alone (lru-cache get, sync)', (k) => lru.get(k)),
-      loop('copy alone: Buffer.allocUnsafe + set', (_k, i) => {
+      loop('copy alone: Buffer.allocUnsafe + set (cache-memory’s way)', (_k, i) => {
         const c = Buffer.allocUnsafe(VALUE_BYTES);
         c.set(stored(i));
         return c;
@@ -91,7 +91,7 @@ export default async function run(): Promise<void> {
       loop('copy alone: Buffer.from(slab, offset, n) view + set', (_k, i) =>
         slab64BufferFrom(stored(i)),
       ),
-      loop('copy alone: Buffer-prototype view + set (cache-memory’s way)', (_k, i) =>
+      loop('copy alone: Buffer-subclass view into a 64 KiB slab + set', (_k, i) =>
         slab64Buffers(stored(i)),
       ),
       loop('memcpy alone, into one reused array (no allocation)', (_k, i) => reused.set(stored(i))),
