@@ -17,7 +17,18 @@ export interface ComparisonOptions {
   rounds?: number;
   /** Untimed rounds first, to warm the JIT. Default 1. */
   warmupRounds?: number;
+  /**
+   * What a round's time is: `'wall'` (default) or `'cpu'`, the process's user + system CPU
+   * time (GC threads included), which a loaded machine inflates far less than wall time.
+   * For in-process contenders only: time spent waiting on a server is not CPU time.
+   */
+  clock?: 'wall' | 'cpu';
 }
+
+const cpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 export interface ComparisonRow {
   name: string;
@@ -59,14 +70,15 @@ export async function compare(
 ): Promise<ComparisonRow[]> {
   const rounds = options.rounds ?? 7;
   const warmup = options.warmupRounds ?? 1;
+  const now = options.clock === 'cpu' ? cpuMs : () => performance.now();
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = -warmup; r < rounds; r++) {
     const order = roundOrder(contenders, r);
     for (const contender of order) {
       await contender.beforeRound?.();
-      const start = performance.now();
+      const start = now();
       await contender.round();
-      const elapsed = performance.now() - start;
+      const elapsed = now() - start;
       if (r >= 0) times.get(contender.name)!.push(elapsed);
     }
   }
@@ -77,7 +89,7 @@ export async function compare(
   const base = rows.find((row) => row.name === options.baseline);
   if (base === undefined) throw new Error(`baseline ${options.baseline} is not a contender`);
   for (const row of rows) row.ratio = row.opsPerSec / base.opsPerSec;
-  printTable(title, rows, options.baseline, rounds);
+  printTable(title, rows, options.baseline, rounds, options.clock);
   return rows;
 }
 
@@ -87,13 +99,16 @@ export function printTable(
   rows: ComparisonRow[],
   baseline: string,
   rounds: number,
+  clock: 'wall' | 'cpu' = 'wall',
 ): void {
+  const by = clock === 'cpu' ? '; by CPU time' : '';
   console.log(
-    `\n## ${title}  (median of ${rounds} interleaved rounds; ratio = ops/s ÷ ${baseline})`,
+    `\n## ${title}  (median of ${rounds} interleaved rounds${by}; ratio = ops/s ÷ ${baseline})`,
   );
   const width = Math.max(...rows.map((r) => r.name.length), 10);
+  const ms = clock === 'cpu' ? 'median CPU ms' : 'median ms';
   console.log(
-    `${'contender'.padEnd(width)}  ${'median ms'.padStart(10)}  ${'ops/s'.padStart(12)}  ${'ratio'.padStart(6)}`,
+    `${'contender'.padEnd(width)}  ${ms.padStart(10)}  ${'ops/s'.padStart(12)}  ${'ratio'.padStart(6)}`,
   );
   for (const row of rows) {
     console.log(

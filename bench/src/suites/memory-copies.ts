@@ -3,67 +3,58 @@ import { runInNewContext } from 'node:vm';
 import { InMemoryCache } from '@pywatt/cache-memory';
 import { LRUCache } from 'lru-cache';
 import { type Contender, compare } from '../harness.js';
+import { bufferFromView, slabBufferView, slabCopier } from '../slab-copier.js';
+import { zipfTrace } from '../zipf.js';
 
 // `pnpm bench memory-copies`: where the time of a 1 KiB Buffer get/set with the default copies
-// goes — the promise, the lookup, the allocation of the copy, the copy itself — each piece timed
-// alone on the same Zipf-drawn keys, side by side with lru-cache and the cache with and without copies.
+// goes — the promise, the lookup, each way of making a private copy — every piece timed alone on
+// the same Zipf-drawn keys, by CPU time, side by side with lru-cache (twice: the A/A row shows the
+// noise) and the cache with and without copies. The "lru-cache get + …" rows are what the fastest
+// cache conceivable would cost if it also handed out a real copy: lru-cache's own get plus the copy.
 
 const KEYS = 100_000;
 const OPS = 200_000;
 const VALUE_BYTES = 1024;
 const keys = Array.from({ length: KEYS }, (_, i) => `k${i.toString().padStart(15, '0')}`);
 
-function zipf(count: number): Uint32Array {
-  const cdf = new Float64Array(KEYS);
-  let sum = 0;
-  for (let i = 0; i < KEYS; i++) cdf[i] = sum += 1 / (i + 1);
-  let seed = 7;
-  const out = new Uint32Array(count);
-  for (let n = 0; n < count; n++) {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    const u = (seed / 2 ** 32) * sum;
-    let lo = 0;
-    let hi = KEYS - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] as number) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    out[n] = lo;
-  }
-  return out;
-}
-
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 /** Pieces of the get and set paths, each alone, then the whole calls. */
 export default async function run(): Promise<void> {
-  const trace = zipf(OPS);
+  const trace = zipfTrace(KEYS, OPS, 1, 7);
   const value = new Uint8Array(VALUE_BYTES).fill(7);
+  // lru-cache holding a distinct array per key, as the cache with copies does (100 MiB in all):
+  // a copy reads the key's own bytes, cold in the CPU cache for most keys, as ours does.
   const lru = new LRUCache<string, Uint8Array>({ max: KEYS });
-  // lru-cache holding a distinct array per key, as the cache with copies does (100 MiB in all).
-  const lruOwn = new LRUCache<string, Uint8Array>({ max: KEYS });
-  const own = new Map<string, Uint8Array>();
+  // The set rows' lru-cache stores the caller's Buffer itself; `lru` keeps its own arrays.
+  const lruSet = new LRUCache<string, Uint8Array>({ max: KEYS });
   const copies = new InMemoryCache({ maxItems: KEYS, defaultTtlMs: Infinity });
   const noCopies = new InMemoryCache({ maxItems: KEYS, defaultTtlMs: Infinity, copyValues: false });
   for (const key of keys) {
-    lru.set(key, value);
-    const copy = new Uint8Array(value);
-    lruOwn.set(key, copy);
-    own.set(key, copy);
+    lru.set(key, new Uint8Array(value));
+    lruSet.set(key, value);
     await copies.set(key, value);
     await noCopies.set(key, value);
   }
   const sink: unknown[] = new Array(1024);
-  const held = new Uint8Array(VALUE_BYTES);
-  const async = async (v: Uint8Array) => v;
-  const loop = (name: string, body: (key: string, i: number) => unknown): Contender => ({
+  const reused = new Uint8Array(VALUE_BYTES);
+  const async = async (v: unknown) => v;
+  // The "alone" rows reach each key's array by its index, not through a Map: the lookup is its own row.
+  const own = keys.map((k) => lru.peek(k) as Uint8Array);
+  const stored = (i: number) => own[i] as Uint8Array;
+  const slab64 = slabCopier(64 * 1024);
+  const slab8 = slabCopier(8 * 1024);
+  const slab64BufferFrom = slabCopier(64 * 1024, bufferFromView);
+  const slab64Buffers = slabCopier(64 * 1024, slabBufferView);
+  const loop = (name: string, body: (key: string, index: number) => unknown): Contender => ({
     name,
     beforeRound: gc,
     round: async () => {
-      for (let i = 0; i < trace.length; i++)
-        sink[i & 1023] = body(keys[trace[i] as number] as string, i);
+      for (let i = 0; i < trace.length; i++) {
+        const index = trace[i] as number;
+        sink[i & 1023] = body(keys[index] as string, index);
+      }
     },
   });
   const awaited = (name: string, body: (key: string) => Promise<unknown>): Contender => ({
@@ -74,30 +65,39 @@ export default async function run(): Promise<void> {
         sink[i & 1023] = await body(keys[trace[i] as number] as string);
     },
   });
-  const opts = { baseline: 'lru-cache (awaited)', opsPerRound: OPS, rounds: 7 };
+  const opts = { baseline: 'lru-cache get', opsPerRound: OPS, rounds: 9, clock: 'cpu' as const };
   await compare(
-    `get pieces, ${VALUE_BYTES}-byte values`,
+    `get pieces, ${VALUE_BYTES}-byte values, Zipf(1) over 100k keys, each key its own array`,
     [
-      awaited('lru-cache (awaited)', async (k) => lru.get(k)),
+      awaited('lru-cache get', async (k) => lru.get(k)),
+      awaited('lru-cache get (A/A: the same again)', async (k) => lru.get(k)),
       awaited('the promise alone (await async fn)', () => async(value)),
-      loop('Map lookup alone (lru-cache.get, sync)', (k) => lru.get(k)),
-      loop('copy out alone: Buffer.allocUnsafe + set', () => {
+      loop('lookup alone (lru-cache get, sync)', (k) => lru.get(k)),
+      loop('copy alone: Buffer.allocUnsafe + set (cache-memory’s way)', (_k, i) => {
         const c = Buffer.allocUnsafe(VALUE_BYTES);
-        c.set(value);
+        c.set(stored(i));
         return c;
       }),
-      loop('copy out alone: new Uint8Array + set', () => {
-        const c = new Uint8Array(VALUE_BYTES);
-        c.set(value);
+      loop('copy alone: Buffer.allocUnsafeSlow + set', (_k, i) => {
+        const c = Buffer.allocUnsafeSlow(VALUE_BYTES);
+        c.set(stored(i));
         return c;
       }),
-      loop('copy out alone: Uint8Array slice', () => value.slice()),
-      loop('copy out alone, from the key’s own array (100 MiB)', (k) => {
-        const c = Buffer.allocUnsafe(VALUE_BYTES);
-        c.set(own.get(k) as Uint8Array);
-        return c;
-      }),
-      awaited('lru-cache get, a distinct array per key', async (k) => lruOwn.get(k)),
+      loop('copy alone: Buffer.from(array)', (_k, i) => Buffer.from(stored(i))),
+      loop('copy alone: Uint8Array slice', (_k, i) => stored(i).slice()),
+      loop('copy alone: new Uint8Array(array)', (_k, i) => new Uint8Array(stored(i))),
+      loop('copy alone: view into a private 8 KiB slab + set', (_k, i) => slab8(stored(i))),
+      loop('copy alone: view into a private 64 KiB slab + set', (_k, i) => slab64(stored(i))),
+      loop('copy alone: Buffer.from(slab, offset, n) view + set', (_k, i) =>
+        slab64BufferFrom(stored(i)),
+      ),
+      loop('copy alone: Buffer-subclass view into a 64 KiB slab + set', (_k, i) =>
+        slab64Buffers(stored(i)),
+      ),
+      loop('memcpy alone, into one reused array (no allocation)', (_k, i) => reused.set(stored(i))),
+      awaited('lru-cache get + 64 KiB slab copy (bound for any copy)', async (k) =>
+        slab64(lru.get(k) as Uint8Array),
+      ),
       awaited('InMemoryCache get copyValues:false', (k) => noCopies.get(k)),
       awaited('InMemoryCache get (copies)', (k) => copies.get(k)),
     ],
@@ -107,18 +107,20 @@ export default async function run(): Promise<void> {
   await compare(
     `set pieces, ${VALUE_BYTES}-byte values (every key held: same-length rewrites)`,
     [
-      awaited('lru-cache (awaited)', async (k) => lru.set(k, value)),
+      awaited('lru-cache set', async (k) => lruSet.set(k, value)),
+      awaited('lru-cache set (A/A: the same again)', async (k) => lruSet.set(k, value)),
       awaited('the promise alone (await async fn)', () => async(value)),
-      loop('copy in alone, into the held array', () => held.set(value)),
-      loop('copy in alone, fresh array (new key)', () => {
-        const c = new Uint8Array(VALUE_BYTES);
-        c.set(value);
-        return c;
+      loop('copy in alone, into the key’s held array', (_k, i) => stored(i).set(value)),
+      loop('copy in alone, fresh array (new key)', () => new Uint8Array(value)),
+      awaited('lru-cache set + copy into the key’s held array (bound)', async (k) => {
+        const held = lru.peek(k) as Uint8Array;
+        held.set(value);
+        return lruSet.set(k, held);
       }),
       awaited('InMemoryCache set copyValues:false', (k) => noCopies.set(k, value)),
       awaited('InMemoryCache set (copies)', (k) => copies.set(k, value)),
     ],
-    opts,
+    { ...opts, baseline: 'lru-cache set' },
   );
   await copies.close();
   await noCopies.close();

@@ -6,12 +6,21 @@ import { createLRU } from 'lru.min';
 import { LRUCache } from 'lru-cache';
 import { lru as tinyLru } from 'tiny-lru';
 import { type Contender, compare } from '../harness.js';
+import { slabCopier } from '../slab-copier.js';
 import { zipfTrace } from '../zipf.js';
 
 // `pnpm bench memory`: InMemoryCache against lru-cache, lru.min, tiny-lru and a bare Map,
 // every contender behind the same async function per call; then hit ratios and heap per entry.
 
 const KEY_SPACE = 100_000;
+/** A second lru-cache, identical to the baseline: how far apart the same code lands is the noise. */
+const AA = 'lru-cache (A/A: a second one)';
+/** Throughput is timed by CPU time: on a loaded machine wall time swung by ±30 % between rounds. */
+const CLOCK = 'cpu' as const;
+/** Interleaved rounds per comparison: 11, since the A/A pair still moved by ±12 % in 7. */
+const ROUNDS = 11;
+/** lru-cache plus real copies in and out: the floor for `copyValues: true` (see memory-copies). */
+const BOUND = 'lru-cache + real copies (bound)';
 const OPS = 200_000;
 const keys = Array.from({ length: KEY_SPACE }, (_, i) => `k${i.toString().padStart(15, '0')}`);
 
@@ -25,6 +34,27 @@ function peers(): Record<string, () => AsyncCache> {
     'lru-cache': () => {
       const c = new LRUCache<string, Uint8Array>({ max: KEY_SPACE });
       return { get: async (k) => c.get(k), set: async (k, v) => c.set(k, v) };
+    },
+    [AA]: () => {
+      const c = new LRUCache<string, Uint8Array>({ max: KEY_SPACE });
+      return { get: async (k) => c.get(k), set: async (k, v) => c.set(k, v) };
+    },
+    // What the default copies cost at the least: lru-cache handing out and taking in real
+    // copies the cheapest way measured (memory-copies), into the held array on a same-length set.
+    [BOUND]: () => {
+      const c = new LRUCache<string, Uint8Array>({ max: KEY_SPACE });
+      const copy = slabCopier(64 * 1024);
+      return {
+        get: async (k) => {
+          const held = c.get(k);
+          return held === undefined ? undefined : copy(held);
+        },
+        set: async (k, v) => {
+          const held = c.peek(k);
+          if (held?.byteLength === v.byteLength) held.set(v);
+          return c.set(k, held?.byteLength === v.byteLength ? held : new Uint8Array(v));
+        },
+      };
     },
     'lru.min': () => {
       const c = createLRU<string, Uint8Array>({ max: KEY_SPACE });
@@ -73,7 +103,12 @@ async function throughput(trace: Uint32Array, valueBytes: number): Promise<void>
         await cache.set(keys[trace[i] as number] as string, value);
     },
   }));
-  const options = { baseline: 'lru-cache', opsPerRound: trace.length, rounds: 7 };
+  const options = {
+    baseline: 'lru-cache',
+    opsPerRound: trace.length,
+    rounds: ROUNDS,
+    clock: CLOCK,
+  };
   await compare(`get, ${valueBytes}-byte values, Zipf(1) over 100k keys`, reads, options);
   await compare(`set, ${valueBytes}-byte values, Zipf(1) over 100k keys`, writes, options);
   for (const [, cache] of caches) if (cache instanceof InMemoryCache) await cache.close();
@@ -87,6 +122,7 @@ async function stringThroughput(trace: Uint32Array, length: number): Promise<voi
   const values = keys.map((key) => key.slice(0, length).padEnd(length, 'v'));
   const map = new Map<string, string>();
   const lru = new LRUCache<string, string>({ max: KEY_SPACE });
+  const lruAA = new LRUCache<string, string>({ max: KEY_SPACE });
   const lruMin = createLRU<string, string>({ max: KEY_SPACE });
   const ours = new InMemoryCache({ policy: 'lru', maxItems: KEY_SPACE, defaultTtlMs: Infinity });
   const noCopies = new InMemoryCache({
@@ -99,6 +135,7 @@ async function stringThroughput(trace: Uint32Array, length: number): Promise<voi
     [string, { get(k: string): Promise<unknown>; set(k: string, v: string): Promise<unknown> }]
   > = [
     ['lru-cache', { get: async (k) => lru.get(k), set: async (k, v) => lru.set(k, v) }],
+    [AA, { get: async (k) => lruAA.get(k), set: async (k, v) => lruAA.set(k, v) }],
     ['lru.min', { get: async (k) => lruMin.get(k), set: async (k, v) => lruMin.set(k, v) }],
     ['async Map', { get: async (k) => map.get(k), set: async (k, v) => map.set(k, v) }],
     ['InMemoryCache', { get: (k) => ours.getString(k), set: (k, v) => ours.setString(k, v) }],
@@ -119,7 +156,12 @@ async function stringThroughput(trace: Uint32Array, length: number): Promise<voi
         for (let i = 0; i < trace.length; i++) await body(cache, trace[i] as number);
       },
     }));
-  const options = { baseline: 'lru-cache', opsPerRound: trace.length, rounds: 7 };
+  const options = {
+    baseline: 'lru-cache',
+    opsPerRound: trace.length,
+    rounds: ROUNDS,
+    clock: CLOCK,
+  };
   const what = `${length}-character strings (getString/setString), Zipf(1) over 100k keys`;
   await compare(
     `get, ${what}`,

@@ -40,3 +40,37 @@ describe('values are copied in and out', () => {
     await cache.close();
   });
 });
+
+describe('the copies get hands out', () => {
+  const sizes = [0, 16, 64, 65, 1024, 4095, 4096, 70_000];
+
+  it.each(sizes)('are Buffers of their own, %i bytes, however many are out at once', async (n) => {
+    const cache = await createMemoryCache();
+    const value = Buffer.alloc(n, 7);
+    await cache.set('k', value);
+    // Enough reads to run through several of Node's shared 8 KiB pools.
+    const copies = await Promise.all(Array.from({ length: 200 }, () => cache.get('k')));
+    for (const [i, copy] of copies.entries()) {
+      expect(Buffer.isBuffer(copy)).toBe(true);
+      expect((copy as Buffer).equals(value)).toBe(true);
+      copy?.fill(i & 0xff);
+    }
+    for (const [i, copy] of copies.entries())
+      expect(copy?.every((b) => b === (i & 0xff))).toBe(true);
+    expect((await cache.get('k'))?.every((b) => b === 7)).toBe(true);
+    await cache.close();
+  });
+
+  it('are 8-aligned in their memory (Node aligns its pool), so any typed array can view them', async () => {
+    const cache = await createMemoryCache();
+    await cache.set('odd', Buffer.alloc(1001, 1));
+    await cache.set('k', Buffer.alloc(128, 2));
+    for (let i = 0; i < 100; i++) {
+      await cache.get('odd');
+      const copy = (await cache.get('k')) as Uint8Array;
+      expect(copy.byteOffset % 8).toBe(0);
+      expect(new Float64Array(copy.buffer, copy.byteOffset, 16).length).toBe(16);
+    }
+    await cache.close();
+  });
+});

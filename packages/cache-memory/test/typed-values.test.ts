@@ -43,8 +43,11 @@ type Step =
 
 const key = fc.constantFrom(...KEYS);
 // Valid UTF-8 (with a BOM sometimes), invalid UTF-8, and text with lone surrogates.
+// Lengths cross every copy path: on the V8 heap (≤ 64 bytes), Node's pool (< 4 KiB), memory of its own.
 const bytesValue = fc.oneof(
   fc.uint8Array({ maxLength: 12 }),
+  fc.uint8Array({ minLength: 60, maxLength: 300 }),
+  fc.integer({ min: 4090, max: 4200 }).map((n) => new Uint8Array(n).fill(n & 0xff)),
   fc.string({ unit: 'binary', maxLength: 8 }).map(utf8),
   fc.string({ maxLength: 6 }).map((s) => utf8(`\ufeff${s}`)),
 );
