@@ -222,9 +222,14 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
    * not take each other's samples.
    */
   #sample(): boolean {
-    // Kept this small, the restart of the countdown apart (1 call in N), so that V8's
-    // inlining budget goes to the store's own read, whether anybody samples or not.
-    return sampling.every !== 0 && --this.#countdown <= 0 && this.#restartCountdown();
+    // Three small steps, so that V8's inlining budget goes to the store's own read: this
+    // check on every call; the countdown only inlined once sampling is on; its restart
+    // (1 call in N) never.
+    return sampling.every !== 0 && this.#countDown();
+  }
+
+  #countDown(): boolean {
+    return --this.#countdown <= 0 && this.#restartCountdown();
   }
 
   #restartCountdown(): true {
