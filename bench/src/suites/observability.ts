@@ -1,268 +1,113 @@
 import { execFileSync } from 'node:child_process';
-import { tracingChannel } from 'node:diagnostics_channel';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { CacheChannelName, type CacheService, DEFAULT_SAMPLE_EVERY } from '@pywatt/cache-core';
-import { InMemoryCache } from '@pywatt/cache-memory';
-import { type CacheInstrumentationOptions, instrumentCaches } from '@pywatt/cache-otel';
+import { DEFAULT_SAMPLE_EVERY } from '@pywatt/cache-core';
 import { startRedis } from '@pywatt/test-servers/redis';
-import { type Contender, printTable, withConcurrency } from '../harness.js';
+import { prepareBuild } from '../git-build.js';
+import { compareIsolates, type IsolateContender } from '../isolate-rounds.js';
+import { MEMORY_OPS, REDIS_IN_FLIGHT, REDIS_OPS } from '../observability-rounds.js';
 
 // `pnpm bench observability`: what the tracing hooks and @pywatt/cache-otel cost on `get`,
-// against the same caches built from the commit before the hooks (BASELINE_REF), in one run.
+// against the same caches built from the commit before the hooks (BASELINE_REF), each
+// contender in a V8 isolate of its own, their rounds taken in turns (../isolate-rounds.ts
+// says how and why). OBS_BLOCKS=n sets the blocks of the no-subscriber and Redis tables
+// (default 16); the cache-otel and channel memory tables take half as many.
 
-const BASELINE_REF = process.env.BASELINE_REF ?? 'd4b80d7';
-// The hooks before sampled durations (issue 18, second part), to show this change costs nothing untraced.
-const PREVIOUS_REF = process.env.PREVIOUS_REF ?? 'c5d37f6';
-const MEMORY_OPS = 300_000;
-const REDIS_OPS = 20_000;
-const REDIS_IN_FLIGHT = 64;
-const value = Buffer.alloc(100, 'x');
+const commit = (ref: string): string =>
+  execFileSync('git', ['rev-parse', '--short', ref], { encoding: 'utf8' }).trim();
+const BASELINE_REF = commit(process.env.BASELINE_REF ?? 'd4b80d7');
+// The hooks before sampled durations (issue 18, second part).
+const PREVIOUS_REF = commit(process.env.PREVIOUS_REF ?? 'c5d37f6');
+const BLOCKS = Number(process.env.OBS_BLOCKS ?? 16);
 
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+const memory = (name: string, ref: string, mode = 'none'): IsolateContender => ({
+  name,
+  ref,
+  backend: 'memory',
+  mode,
+});
 
-interface Build {
-  InMemoryCache: new (config: object) => CacheService;
-  createRedisCache: (config: object) => Promise<CacheService>;
-}
-
-/**
- * Core, memory and redis sources of git `ref` (or of the working tree for `'worktree'`)
- * copied under bench/.tmp with their `@pywatt/cache-core` imports pointed at that copy's
- * core, so tsx compiles yesterday's code and today's the same way and they run side by side.
- */
-async function loadBuild(ref: string): Promise<Build | undefined> {
-  const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const repoDir = join(benchDir, '..');
-  const root = join(benchDir, '.tmp', `build-${ref}`);
-  const packages = ['cache-core', 'cache-memory', 'cache-redis'];
-  try {
-    if (ref === 'worktree') rmSync(root, { recursive: true, force: true });
-    if (!existsSync(root)) {
-      mkdirSync(root, { recursive: true });
-      if (ref === 'worktree') {
-        for (const p of packages)
-          cpSync(join(repoDir, 'packages', p, 'src'), join(root, 'packages', p, 'src'), {
-            recursive: true,
-          });
-      } else {
-        const archive = execFileSync(
-          'git',
-          ['archive', ref, ...packages.map((p) => `packages/${p}/src`)],
-          { cwd: repoDir, maxBuffer: 1 << 28 },
-        );
-        execFileSync('tar', ['-x', '-C', root], { input: archive });
-      }
-      const coreSrc = join(root, 'packages', 'cache-core', 'src');
-      for (const pkg of ['cache-memory', 'cache-redis']) {
-        const src = join(root, 'packages', pkg, 'src');
-        for (const file of readdirSync(src, { recursive: true }).map(String)) {
-          if (!file.endsWith('.ts')) continue;
-          const path = join(src, file);
-          const to = (target: string): string => {
-            const path_ = relative(dirname(path), join(coreSrc, target));
-            return `'${path_.startsWith('.') ? path_ : `./${path_}`}'`;
-          };
-          const text = readFileSync(path, 'utf8')
-            .replaceAll("'@pywatt/cache-core'", to('index.js'))
-            .replaceAll("'@pywatt/cache-core/store'", to('store/index.js'));
-          writeFileSync(path, text);
-        }
-      }
-    }
-    const memory = await import(join(root, 'packages', 'cache-memory', 'src', 'index.ts'));
-    const redis = await import(join(root, 'packages', 'cache-redis', 'src', 'index.ts'));
-    return { InMemoryCache: memory.InMemoryCache, createRedisCache: redis.createRedisCache };
-  } catch (error) {
-    rmSync(root, { recursive: true, force: true });
-    console.log(`(cannot load ${ref}: ${String(error)})`);
-    return undefined;
-  }
-}
-
-/**
- * Like `compare`, but timing each round by this process's CPU time (user + system)
- * instead of the wall clock: on a machine shared with other work the wall clock mostly
- * measures the other work, while the CPU time a round spends is what a hook adds.
- */
-async function compareCpu(title: string, contenders: Timed[], opsPerRound: number, rounds = 31) {
-  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  for (let r = -1; r < rounds; r++) {
-    const order = r % 2 === 0 ? contenders : [...contenders].reverse();
-    for (const contender of order) {
-      // Subscribing and unsubscribing are not timed: a process does them once.
-      const teardown = contender.setup?.();
-      const start = process.cpuUsage();
-      await contender.round();
-      const used = process.cpuUsage(start);
-      teardown?.();
-      if (r >= 0) times.get(contender.name)?.push((used.user + used.system) / 1000);
-    }
-  }
-  const rows = contenders.map((c) => {
-    const sorted = [...(times.get(c.name) ?? [])].sort((a, b) => a - b);
-    const medianMs = sorted[sorted.length >> 1] as number;
-    return { name: c.name, medianMs, opsPerSec: (opsPerRound / medianMs) * 1000, ratio: 0 };
-  });
-  for (const row of rows) row.ratio = (rows[0] as (typeof rows)[number]).medianMs / row.medianMs;
-  printTable(`${title}, by CPU time`, rows, contenders[0]?.name as string, rounds);
-}
-
-/** A contender whose rounds run with `setup()` in force; `setup` returns the teardown. */
-interface Timed extends Contender {
-  setup?: (() => () => void) | undefined;
-}
-
-/** A contender subscribed (by `setup`) only during its own rounds. */
-function during(name: string, round: () => Promise<void>, setup?: () => () => void): Timed {
-  return { name, round, setup };
-}
-
-const channelSubscriber = (): (() => void) => {
-  const channel = tracingChannel(CacheChannelName.get);
-  const handlers = { asyncEnd: () => {} } as unknown as Parameters<typeof channel.subscribe>[0];
-  channel.subscribe(handlers);
-  return () => channel.unsubscribe(handlers);
-};
+/** cache-otel on `backend`, with the default duration sampling and others. */
+const otel = (
+  make: (name: string, mode: string) => IsolateContender,
+  defaultEvery: number,
+  otherEvery: number,
+): IsolateContender[] => [
+  make('cache-otel metrics, stats only', 'stats'),
+  make(`cache-otel + durations, 1 call in ${defaultEvery} (default)`, 'default'),
+  make(`cache-otel + durations, 1 in ${otherEvery}`, String(otherEvery)),
+  make('cache-otel + durations, every call', '1'),
+];
 
 export default async function run(): Promise<void> {
   // Both sides compiled the same way (tsx from source); the published build (tsup) is shown too.
-  const before = await loadBuild(BASELINE_REF);
-  const previous = await loadBuild(PREVIOUS_REF);
-  const now = await loadBuild('worktree');
-  if (before === undefined || previous === undefined || now === undefined) return;
-  const meterProvider = new MeterProvider({ readers: [new ManualReader()] });
-  const otelOn =
-    (cache: CacheService, durations: CacheInstrumentationOptions['durations']) =>
-    (): (() => void) => {
-      const otel = instrumentCaches({ meterProvider, durations });
-      otel.observe(cache, { tier: 'l1' });
-      return () => otel.close();
-    };
-  const otelContenders = (
-    cache: CacheService,
-    round: (c: CacheService) => () => Promise<void>,
-    defaultEvery: number,
-    otherEvery: number,
-  ) => [
-    during('cache-otel metrics, stats only', round(cache), otelOn(cache, false)),
-    during(
-      `cache-otel + durations, 1 call in ${defaultEvery} (default)`,
-      round(cache),
-      otelOn(cache, true),
-    ),
-    during(
-      `cache-otel + durations, 1 in ${otherEvery}`,
-      round(cache),
-      otelOn(cache, { sampleEvery: otherEvery }),
-    ),
-    during('cache-otel + durations, every call', round(cache), otelOn(cache, { sampleEvery: 1 })),
-  ];
+  if (![BASELINE_REF, PREVIOUS_REF, 'worktree'].every(prepareBuild)) return;
+  // OBS_ONLY=memory or redis runs that half alone.
+  if (process.env.OBS_ONLY !== 'redis') await memoryTables();
+  if (process.env.OBS_ONLY !== 'memory') await redisTable();
+}
 
-  // ---- memory get: one hot 100-byte entry, one call at a time ----
-  const memoryGets = (cache: CacheService) => async () => {
-    for (let i = 0; i < MEMORY_OPS; i++) await cache.get('k');
-  };
-  const memory = async (create: () => CacheService): Promise<CacheService> => {
-    const cache = create();
-    await cache.set('k', value);
-    return cache;
-  };
-  const old = await memory(() => new before.InMemoryCache({}));
-  const oldAgain = await memory(() => new before.InMemoryCache({}));
-  const prev = await memory(() => new previous.InMemoryCache({}));
-  const current = await memory(() => new now.InMemoryCache({}));
-  const published = await memory(() => new InMemoryCache());
-  const baseline = during(`before hooks (${BASELINE_REF})`, memoryGets(old));
-  const untraced = during('no subscriber', memoryGets(current));
-  const title = `memory get (hit), ${MEMORY_OPS} sequential calls`;
-  // 1. Nothing has subscribed to anything in this process yet: the cost of the hooks alone.
-  await compareCpu(
-    `${title}, nothing subscribed yet`,
+async function memoryTables(): Promise<void> {
+  const before = memory(`before hooks (${BASELINE_REF})`, BASELINE_REF);
+  const untraced = memory('no subscriber', 'worktree');
+  const title = `memory get (hit), awaited one at a time`;
+  const fewer = Math.max(4, Math.ceil(BLOCKS / 2));
+
+  await compareIsolates(
+    `${title}, nothing subscribed`,
     [
-      baseline,
-      // The same code twice: how far apart two identical contenders land is the noise of this run.
-      during('before hooks, again (noise)', memoryGets(oldAgain)),
-      during(`before this change (${PREVIOUS_REF})`, memoryGets(prev)),
+      before,
+      // The same code in another isolate: how far from 1.00 it lands is the method's error.
+      memory('before hooks, again (A/A)', BASELINE_REF),
+      memory(`before sampled durations (${PREVIOUS_REF})`, PREVIOUS_REF),
       untraced,
-      during('no subscriber, published build', memoryGets(published)),
+      memory('no subscriber, published build', 'published'),
     ],
     MEMORY_OPS,
-    21,
+    { blocks: BLOCKS },
   );
-  // 2. cache-otel: durations are sampled by the caches, no tracing channel is subscribed.
-  await compareCpu(
+  // cache-otel: durations are sampled by the caches, no tracing channel is subscribed.
+  await compareIsolates(
     `${title}, cache-otel`,
     [
-      baseline,
+      before,
       untraced,
-      ...otelContenders(current, memoryGets, DEFAULT_SAMPLE_EVERY.inProcess, 32),
+      ...otel((name, mode) => memory(name, 'worktree', mode), DEFAULT_SAMPLE_EVERY.inProcess, 32),
     ],
     MEMORY_OPS,
-    15,
+    { blocks: fewer, versus: 1 },
   );
-  // 3. Last, as it subscribes and unsubscribes a channel every round (see docs/OBSERVABILITY.md):
-  // each change of a channel's subscribers makes V8 recompile the code that read it.
-  await compareCpu(
-    `${title}, a tracing-channel subscriber every other round`,
-    [
-      baseline,
-      untraced,
-      during('channel subscriber (no-op asyncEnd)', memoryGets(current), channelSubscriber),
-    ],
+  await compareIsolates(
+    `${title}, a tracing-channel subscriber`,
+    [before, untraced, memory('channel subscriber (no-op asyncEnd)', 'worktree', 'channel')],
     MEMORY_OPS,
-    11,
+    { blocks: fewer, versus: 1 },
   );
-  for (const cache of [old, oldAgain, prev, current, published]) await cache.close();
+}
 
-  // ---- redis get: one local redis-server, auto-pipelined, REDIS_IN_FLIGHT in flight ----
+/** Redis `get`: one local redis-server, auto-pipelined, REDIS_IN_FLIGHT in flight. */
+async function redisTable(): Promise<void> {
   const server = await startRedis();
-  const caches: CacheService[] = [];
   try {
-    const open = async (create: (config: object) => Promise<CacheService>) => {
-      const cache = await create({ url: server.url });
-      await cache.set('k', value);
-      caches.push(cache);
-      return cache;
-    };
-    const redisGets = (cache: CacheService) => () =>
-      withConcurrency(REDIS_OPS, REDIS_IN_FLIGHT, () => cache.get('k'));
-    const redisNow = await open(now.createRedisCache);
+    const redis = (name: string, ref: string, mode = 'none'): IsolateContender => ({
+      name,
+      ref,
+      backend: 'redis',
+      mode,
+      url: server.url,
+    });
     // The Redis store was rewritten after BASELINE_REF (dispatcher, issue 20): the hooks are
-    // compared with the code just before this change, which has them all but the sampling.
-    const redis: Timed[] = [
-      during(
-        `before this change (${PREVIOUS_REF})`,
-        redisGets(await open(previous.createRedisCache)),
-      ),
-      during('before this change, again (noise)', redisGets(await open(previous.createRedisCache))),
-      during('no subscriber', redisGets(redisNow)),
-      ...otelContenders(redisNow, redisGets, DEFAULT_SAMPLE_EVERY.shared, 4),
-    ];
-    // Wall-clock ratios of a network round trip on a loaded machine mostly measure the load:
-    // the client's CPU time per call is what the hooks add.
-    await compareCpu(
-      `redis get (hit), ${REDIS_OPS} ops, ${REDIS_IN_FLIGHT} in flight`,
-      redis,
+    // compared with the code just before the sampling, which has them all but that.
+    await compareIsolates(
+      `redis get (hit), ${REDIS_IN_FLIGHT} in flight`,
+      [
+        redis(`before sampled durations (${PREVIOUS_REF})`, PREVIOUS_REF),
+        redis('before sampled durations, again (A/A)', PREVIOUS_REF),
+        redis('no subscriber', 'worktree'),
+        ...otel((name, mode) => redis(name, 'worktree', mode), DEFAULT_SAMPLE_EVERY.shared, 4),
+      ],
       REDIS_OPS,
-      15,
+      { blocks: BLOCKS, rounds: 40, warmup: 20, versus: 2 },
     );
   } finally {
-    for (const cache of caches) await cache.close();
     await server.stop();
-    await meterProvider.shutdown();
   }
 }

@@ -222,9 +222,18 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
    * not take each other's samples.
    */
   #sample(): boolean {
-    const every = sampling.every;
-    if (every === 0 || --this.#countdown > 0) return false;
-    this.#countdown = nextCountdown(this.#shared ? sampling.sharedEvery : every);
+    // Three small steps, so that V8's inlining budget goes to the store's own read: this
+    // check on every call; the countdown only inlined once sampling is on; its restart
+    // (1 call in N) never.
+    return sampling.every !== 0 && this.#countDown();
+  }
+
+  #countDown(): boolean {
+    return --this.#countdown <= 0 && this.#restartCountdown();
+  }
+
+  #restartCountdown(): true {
+    this.#countdown = nextCountdown(this.#shared ? sampling.sharedEvery : sampling.every);
     return true;
   }
 
@@ -259,7 +268,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       this.#checkKey(key, 'get');
       result = this.store.get(this.#prefix + key);
     } catch (error) {
-      return Promise.reject(this.#fail(error, 'get'));
+      return this.#rejected(error, 'get');
     }
     if (isPromise(result)) return result.then(this.#countRead, this.#failGet);
     return Promise.resolve(this.#countRead(result));
@@ -273,7 +282,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
       result = this.store.set(this.#prefix + key, value, ttlMs);
     } catch (error) {
-      return Promise.reject(this.#fail(error, 'set'));
+      return this.#rejected(error, 'set');
     }
     if (isPromise(result)) return result.then(this.#countSet, this.#failSet);
     this.#counters.sets++;
@@ -286,7 +295,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       this.#checkKey(key, 'delete');
       result = this.store.delete(this.#prefix + key);
     } catch (error) {
-      return Promise.reject(this.#fail(error, 'delete'));
+      return this.#rejected(error, 'delete');
     }
     if (isPromise(result)) return result.then(this.#countDelete, this.#failDelete);
     return Promise.resolve(this.#countDelete(result));
@@ -298,7 +307,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       this.#checkKey(key, 'exists');
       result = this.store.exists(this.#prefix + key);
     } catch (error) {
-      return Promise.reject(this.#fail(error, 'exists'));
+      return this.#rejected(error, 'exists');
     }
     return isPromise(result) ? result.then(undefined, this.#failExists) : Promise.resolve(result);
   }
@@ -609,7 +618,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
       result = (this.store as unknown as TextStore).setString(this.#prefix + key, text, ttlMs);
     } catch (error) {
-      return Promise.reject(this.#fail(error, 'set'));
+      return this.#rejected(error, 'set');
     }
     if (isPromise(result)) return result.then(this.#countSet, this.#failSet);
     this.#counters.sets++;
@@ -664,13 +673,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   }
 
   #guardOpen(operation: string): void {
-    if (this.#closed) {
-      throw new CacheError(
-        'CLOSED',
-        `${this.type} cache is closed; ${operation}() cannot run after close()`,
-        { operation, backend: this.type },
-      );
-    }
+    if (this.#closed) throw closedError(this.type, operation);
   }
 
   #checkKey(key: string, operation: string): void {
@@ -678,11 +681,28 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     validateKey(key, operation, this.type);
   }
 
+  /** {@link #fail} as a rejected promise: one call, so the hot paths' catch stays small. */
+  #rejected(error: unknown, operation: string): Promise<never> {
+    return Promise.reject(this.#fail(error, operation));
+  }
+
   #fail(error: unknown, operation: string): CacheError {
     const wrapped = CacheError.is(error) ? error : mapStoreError(this.store, error, operation);
     if (!isCallerError(wrapped.code)) this.#counters.errors++;
     return wrapped;
   }
+}
+
+// Apart from #guardOpen so that the check stays small enough to inline into every operation.
+function closedError(backend: CacheType, operation: string): CacheError {
+  return new CacheError(
+    'CLOSED',
+    `${backend} cache is closed; ${operation}() cannot run after close()`,
+    {
+      operation,
+      backend,
+    },
+  );
 }
 
 /**

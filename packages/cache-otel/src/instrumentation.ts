@@ -46,7 +46,7 @@ export interface CacheInstrumentationOptions {
   /**
    * The `cache.operation.duration` histogram of every cache in the process, from a
    * sample of calls (`sampleDurations` of `@pywatt/cache-core`): `true` times one call
-   * in 128 per in-process cache and one in 16 per cache that leaves the process
+   * in 128 per in-process cache and one in 32 per cache that leaves the process
    * (`DEFAULT_SAMPLE_EVERY`), `{ sampleEvery: n }` one in n (1: every call). The histogram's count is then that of the sample; request counts stay exact
    * in `cache.requests`. Default false. Cost: docs/OBSERVABILITY.md.
    */
