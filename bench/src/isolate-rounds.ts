@@ -29,8 +29,8 @@ export interface IsolateContender {
   url?: string | undefined;
 }
 
-/** What a worker is given. */
-export interface WorkerSpec extends IsolateContender {
+/** What every worker is given besides its contender's own fields. */
+export interface TurnControl {
   script: string;
   opsPerRound: number;
   control: SharedArrayBuffer;
@@ -38,9 +38,12 @@ export interface WorkerSpec extends IsolateContender {
   index: number;
 }
 
+/** What an observability worker is given. */
+export interface WorkerSpec extends IsolateContender, TurnControl {}
+
 const STARTING = -1;
 const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url);
-const script = new URL('./observability-worker.ts', import.meta.url).href;
+const observabilityWorker = new URL('./observability-worker.ts', import.meta.url).href;
 
 /** The median of `values` and its 95 % interval: order statistics from the binomial(n, ½). */
 export function medianInterval(values: readonly number[]): [number, number, number] {
@@ -64,6 +67,28 @@ export function medianInterval(values: readonly number[]): [number, number, numb
     : [mid, sorted[k - 1] as number, sorted[n - k] as number];
 }
 
+/**
+ * The worker's side: runs `round` each time the parent gives this worker the turn,
+ * timing it by CPU time (only this thread runs meanwhile), until the parent stops it.
+ */
+export async function serveTurns(spec: TurnControl, round: () => Promise<void>): Promise<void> {
+  const ctrl = new Int32Array(spec.control);
+  const times = new Float64Array(spec.results);
+  const { index } = spec;
+  Atomics.store(ctrl, index, IDLE);
+  Atomics.notify(ctrl, index);
+  for (;;) {
+    Atomics.wait(ctrl, index, IDLE);
+    if (Atomics.load(ctrl, index) !== RUN) return;
+    const start = process.cpuUsage();
+    await round();
+    const used = process.cpuUsage(start);
+    times[index] = (used.user + used.system) / 1000;
+    Atomics.store(ctrl, index, IDLE);
+    Atomics.notify(ctrl, index);
+  }
+}
+
 function waitWhile(ctrl: Int32Array, index: number, value: number): void {
   // A worker that failed never answers: give up rather than hang the bench.
   if (Atomics.wait(ctrl, index, value, 120_000) === 'timed-out')
@@ -72,7 +97,8 @@ function waitWhile(ctrl: Int32Array, index: number, value: number): void {
 
 /** One block: fresh workers, `warmup` untimed turns, then `rounds` timed ones. */
 async function runBlock(
-  contenders: IsolateContender[],
+  contenders: ReadonlyArray<{ name: string }>,
+  script: string,
   opsPerRound: number,
   warmup: number,
   rounds: number,
@@ -84,7 +110,7 @@ async function runBlock(
   const times = new Float64Array(results);
   const failures: unknown[] = [];
   const workers = contenders.map((c, index) => {
-    const workerData: WorkerSpec = { ...c, script, opsPerRound, control, results, index };
+    const workerData: TurnControl = { ...c, script, opsPerRound, control, results, index };
     const worker = new Worker(bootstrap, { workerData });
     worker.on('error', (error) => {
       failures.push(error);
@@ -126,18 +152,23 @@ async function runBlock(
 /**
  * Compares `contenders` (the first is the baseline) over `blocks` blocks of fresh
  * workers, each `rounds` turns of `opsPerRound` calls after `warmup` untimed turns.
+ * Each worker runs `script` (default: the observability worker) with its contender's
+ * fields and a {@link TurnControl} as `workerData`, and answers turns as that one does.
  */
 export async function compareIsolates(
   title: string,
-  contenders: IsolateContender[],
+  contenders: ReadonlyArray<{ name: string }>,
   opsPerRound: number,
   {
     blocks,
     rounds = 60,
     warmup = 100,
     versus,
+    script = observabilityWorker,
   }: {
     blocks: number;
+    /** The worker module's URL (href). */
+    script?: string;
     rounds?: number;
     warmup?: number;
     /** A second reference: the index of the contender a last column compares each with. */
@@ -150,7 +181,7 @@ export async function compareIsolates(
   const blockRatio = (of: number[], to: number[]) =>
     medianInterval(of.map((t, r) => (to[r] as number) / t))[0];
   for (let b = 0; b < blocks; b++) {
-    const measured = await runBlock(contenders, opsPerRound, warmup, rounds);
+    const measured = await runBlock(contenders, script, opsPerRound, warmup, rounds);
     measured.forEach((own, i) => {
       ratios[i]?.push(blockRatio(own, measured[0] as number[]));
       if (versus !== undefined)

@@ -6,10 +6,10 @@ import { workerData } from 'node:worker_threads';
 import type { CacheService } from '@pywatt/cache-core';
 import type { CacheInstrumentationOptions } from '@pywatt/cache-otel';
 import { importBuild } from './git-build.js';
-import { IDLE, RUN, type WorkerSpec } from './isolate-rounds.js';
+import { serveTurns, type WorkerSpec } from './isolate-rounds.js';
 import { getRound } from './observability-rounds.js';
 
-const { ref, backend, mode, url, opsPerRound, control, results, index } = workerData as WorkerSpec;
+const { ref, backend, mode, url, opsPerRound } = workerData as WorkerSpec;
 const build = await importBuild(ref);
 const cache: CacheService =
   backend === 'redis' ? await build.createRedisCache({ url }) : new build.InMemoryCache({});
@@ -35,21 +35,7 @@ if (mode === 'channel') {
     mode === 'stats' ? false : mode === 'default' ? true : { sampleEvery: Number(mode) };
   instrumentCaches({ meterProvider, durations }).observe(cache, { tier: 'l1' });
 }
-const round = getRound(cache, opsPerRound, backend === 'redis');
-const ctrl = new Int32Array(control);
-const times = new Float64Array(results);
-Atomics.store(ctrl, index, IDLE);
-Atomics.notify(ctrl, index);
-for (;;) {
-  Atomics.wait(ctrl, index, IDLE);
-  if (Atomics.load(ctrl, index) !== RUN) break;
-  // Only this thread runs while it is timed: the parent and the other contenders are waiting.
-  const start = process.cpuUsage();
-  await round();
-  const used = process.cpuUsage(start);
-  times[index] = (used.user + used.system) / 1000;
-  Atomics.store(ctrl, index, IDLE);
-  Atomics.notify(ctrl, index);
-}
+// Only this thread runs while it is timed: the parent and the other contenders are waiting.
+await serveTurns(workerData as WorkerSpec, getRound(cache, opsPerRound, backend === 'redis'));
 await cache.close();
 await stop();

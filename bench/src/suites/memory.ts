@@ -6,6 +6,8 @@ import { createLRU } from 'lru.min';
 import { LRUCache } from 'lru-cache';
 import { lru as tinyLru } from 'tiny-lru';
 import { type Contender, compare } from '../harness.js';
+import { compareIsolates } from '../isolate-rounds.js';
+import type { MemoryIsolateContender } from '../memory-isolate-worker.js';
 import { slabCopier } from '../slab-copier.js';
 import { zipfTrace } from '../zipf.js';
 
@@ -387,9 +389,47 @@ async function heapPerEntry(): Promise<void> {
   print(textResults);
 }
 
+const isolateWorker = new URL('../memory-isolate-worker.ts', import.meta.url).href;
+
+/**
+ * Issue 19's string and no-copy targets with each contender in a V8 isolate of its own,
+ * taking turns timed by CPU time (./isolate-rounds.ts): in one process the contenders
+ * share call sites and feedback, and two caches running the same code read 0.19 apart.
+ */
+async function isolatedThroughput(): Promise<void> {
+  const blocks = Number(process.env.MEMORY_BLOCKS ?? 8);
+  const workloads = ['strings get', 'strings set', '1 KiB get', '1 KiB set'] as const;
+  for (const workload of workloads) {
+    const ours: MemoryIsolateContender['cache'] = workload.startsWith('strings')
+      ? 'memory'
+      : 'memory, copyValues:false';
+    const contenders: MemoryIsolateContender[] = [
+      { name: 'lru-cache', cache: 'lru-cache', workload },
+      { name: 'lru-cache (A/A)', cache: 'lru-cache', workload },
+      {
+        name: `InMemoryCache${ours === 'memory' ? '' : ', copyValues:false'}`,
+        cache: ours,
+        workload,
+      },
+    ];
+    await compareIsolates(
+      `${workload}, Zipf(1) over 100k keys, awaited one at a time`,
+      contenders,
+      5_000,
+      {
+        blocks,
+        warmup: 40,
+        rounds: 60,
+        script: isolateWorker,
+      },
+    );
+  }
+}
+
 /** The memory backend's suite: throughput, hit ratios, heap per entry. */
 export default async function run(): Promise<void> {
-  // MEMORY_BENCH=throughput,strings,hits,heap picks sections (default: all; throughput includes strings).
+  // MEMORY_BENCH=throughput,strings,hits,heap picks sections (default: all; throughput includes
+  // strings); MEMORY_BENCH=isolates (asked for by name only: minutes) the per-isolate figures.
   const only = process.env.MEMORY_BENCH?.split(',');
   const want = (section: string) => only === undefined || only.includes(section);
   const trace = zipfTrace(KEY_SPACE, OPS, 1, 7);
@@ -400,4 +440,5 @@ export default async function run(): Promise<void> {
   if (want('throughput') || want('strings')) await stringThroughput(trace, 16);
   if (want('hits')) await hitRatios();
   if (want('heap')) await heapPerEntry();
+  if (only?.includes('isolates')) await isolatedThroughput();
 }
