@@ -1,6 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { CacheError } from './errors.js';
-import { type CacheOperationContext, recordOutcome, traceOperation } from './observability.js';
+import {
+  type CacheOperationContext,
+  cacheChannels,
+  recordOutcome,
+  traceOperation,
+} from './observability.js';
 
 /**
  * Receives one sampled operation: its context (with `hit`, `hits` or `errorCode`
@@ -121,7 +126,11 @@ export function runOperation<T, A extends unknown[]>(
 ): Promise<T> {
   if (!sampled) return traceOperation(context, fn, thisArg, ...args);
   const startedMs = performance.now();
-  return traceOperation(context, fn, thisArg, ...args).then(
+  // Without a channel subscriber, straight to the store: no copy of `args` for a rest parameter.
+  const settled = cacheChannels[context.family].hasSubscribers
+    ? traceOperation(context, fn, thisArg, ...args)
+    : fn.apply(thisArg, args);
+  return settled.then(
     (result) => {
       recordOutcome(context, result);
       report(context, performance.now() - startedMs);

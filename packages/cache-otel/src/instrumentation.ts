@@ -5,6 +5,7 @@ import {
   type Histogram,
   type MeterProvider,
   metrics,
+  type Observable,
   type ObservableCounter,
   type ObservableGauge,
   context as otelContext,
@@ -22,6 +23,7 @@ import {
   type OperationFamily,
   sampleDurations,
 } from '@pywatt/cache-core';
+import { DurationBatch } from './duration-batch.js';
 import { AttributeName, DATABASE_BACKENDS, MetricName } from './names.js';
 import {
   type CacheAttributes,
@@ -31,6 +33,7 @@ import {
 } from './observed-caches.js';
 
 const SCOPE = '@pywatt/cache-otel';
+const DURATION_FLUSH = 'pywatt.cache.duration_flush';
 // A span rides on the channel's context object, which lives exactly as long as the call.
 const SPAN = Symbol('span');
 type Traced = CacheOperationContext & { [SPAN]?: Span };
@@ -48,7 +51,9 @@ export interface CacheInstrumentationOptions {
    * sample of calls (`sampleDurations` of `@pywatt/cache-core`): `true` times one call
    * in 128 per in-process cache and one in 32 per cache that leaves the process
    * (`DEFAULT_SAMPLE_EVERY`), `{ sampleEvery: n }` one in n (1: every call). The histogram's count is then that of the sample; request counts stay exact
-   * in `cache.requests`. Default false. Cost: docs/OBSERVABILITY.md.
+   * in `cache.requests`. Samples are recorded 32 at a time and at every collection
+   * (and at `close()`), so an export holds every sample taken before it. Default false.
+   * Cost: docs/OBSERVABILITY.md.
    */
   durations?: boolean | { sampleEvery?: number | undefined } | undefined;
   /** One span per operation, through the tracing channels. Default false. */
@@ -78,6 +83,8 @@ export function instrumentCaches(options: CacheInstrumentationOptions = {}): Cac
   const caches = new ObservedCaches();
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
   const stops: Array<() => void> = [];
+  // An observable instrument the durations' flush can ride on (a callback must name one).
+  let anchor: Observable | undefined;
 
   if (options.metrics !== false) {
     const requests = meter.createObservableCounter(MetricName.REQUESTS, {
@@ -101,19 +108,26 @@ export function instrumentCaches(options: CacheInstrumentationOptions = {}): Cac
     const instruments = [requests, evictions, entries, size];
     meter.addBatchObservableCallback(collect, instruments);
     stops.push(() => meter.removeBatchObservableCallback(collect, instruments));
+    anchor = requests;
   }
 
   const durations = options.durations;
   if (durations !== undefined && durations !== false) {
     // Timed by the caches themselves, one call in sampleEvery: the tracing channels would
     // build a context and two promise reactions for every call (docs/OBSERVABILITY.md).
-    const duration = createDuration(meter);
+    const batch = new DurationBatch(createDuration(meter));
     const stop = sampleDurations(
       (context, durationMs) =>
-        duration.record(durationMs / 1000, caches.operationAttributes(context, outcomeOf(context))),
+        batch.add(durationMs / 1000, caches.operationAttributes(context, outcomeOf(context))),
       { sampleEvery: durations === true ? undefined : durations.sampleEvery },
     );
-    stops.push(stop);
+    // Never observed, so never exported: it only carries the flush when stats are off.
+    anchor ??= meter.createObservableGauge(DURATION_FLUSH);
+    const stopFlushing = batch.flushOnCollect(meter, anchor);
+    stops.push(() => {
+      stop();
+      stopFlushing();
+    });
   }
   const tracer =
     options.spans === true

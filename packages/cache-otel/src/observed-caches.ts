@@ -17,8 +17,11 @@ export interface CacheAttributes {
 
 interface Entry {
   readonly base: Attributes;
-  /** Attribute sets of the per-operation instruments, built once per (operation, outcome). */
-  readonly byOperation: Map<string, Attributes>;
+  /**
+   * Attribute sets of the per-operation instruments, built once per operation and then
+   * outcome or error code: looked up by the context's own strings, no key built per call.
+   */
+  readonly byOperation: Map<string, Map<string, Attributes>>;
 }
 
 /**
@@ -63,11 +66,14 @@ export class ObservedCaches {
       this.#entries.set(context.cache, entry);
     }
     const errorType = context.errorCode;
-    const key =
-      errorType === undefined
-        ? `${context.operation}|${outcome}`
-        : `${context.operation}|${errorType}`;
-    let attributes = entry.byOperation.get(key);
+    let byOutcome = entry.byOperation.get(context.operation);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      entry.byOperation.set(context.operation, byOutcome);
+    }
+    // Error codes are upper case, outcomes lower case: one map holds both.
+    const key = errorType ?? outcome;
+    let attributes = byOutcome.get(key);
     if (attributes === undefined) {
       attributes = {
         ...entry.base,
@@ -77,7 +83,7 @@ export class ObservedCaches {
       };
       if (context.namespace !== undefined) attributes[AttributeName.NAMESPACE] = context.namespace;
       if (errorType !== undefined) attributes[AttributeName.ERROR_TYPE] = errorType;
-      entry.byOperation.set(key, attributes);
+      byOutcome.set(key, attributes);
     }
     return attributes;
   }

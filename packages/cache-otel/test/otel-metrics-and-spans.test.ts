@@ -120,6 +120,44 @@ describe('metrics', () => {
     await meterProvider.shutdown();
   });
 
+  it('durations recorded in batches: every sample at each collection and at close(), with stats off', async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const names = async (): Promise<string[]> =>
+      (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((s) =>
+        s.metrics.map((m) => m.descriptor.name),
+      );
+    const counts = async (): Promise<Array<[unknown, unknown]>> =>
+      points((await reader.collect()).resourceMetrics, 'cache.operation.duration').map(
+        ([attributes, value]) => [attributes['cache.operation'], (value as Histogram).count],
+      );
+    instrumentation = instrumentCaches({
+      meterProvider,
+      metrics: false,
+      durations: { sampleEvery: 1 },
+    });
+    const cache = new InMemoryCache();
+    await cache.set('k', bytes('v'));
+    // 100 is not a multiple of the batch: the last ones wait for the collection.
+    for (let i = 0; i < 100; i++) await cache.get('k');
+    // Only the histogram is exported (the instrument that carries the flush never is).
+    expect(await names()).toEqual(['cache.operation.duration']);
+    expect(await counts()).toEqual([
+      ['set', 1],
+      ['get', 100],
+    ]);
+    for (let i = 0; i < 3; i++) await cache.get('k');
+    instrumentation.close();
+    instrumentation = undefined;
+    await cache.get('k'); // after close(): not sampled
+    expect(await counts()).toEqual([
+      ['set', 1],
+      ['get', 103],
+    ]);
+    await cache.close();
+    await meterProvider.shutdown();
+  });
+
   it('a closed cache stops reporting; close() leaves the channels without subscribers', async () => {
     const reader = new TestReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
