@@ -31,8 +31,14 @@ if (mode === 'channel') {
   }
   const meterProvider = new MeterProvider({ readers: [new ManualReader()] });
   stop = () => meterProvider.shutdown();
+  // stats+<probe>: stats-only metrics, the sample given to a diagnosis probe (src/obs-experiment.ts).
+  const [base, probe] = mode.split('+');
+  if (probe !== undefined) {
+    const { startProbe } = await import('./duration-probes.js');
+    if (!(await startProbe(ref, probe, meterProvider))) throw new Error(`no probe ${probe}`);
+  }
   const durations: CacheInstrumentationOptions['durations'] =
-    mode === 'stats' ? false : mode === 'default' ? true : { sampleEvery: Number(mode) };
+    base === 'stats' ? false : mode === 'default' ? true : { sampleEvery: Number(mode) };
   instrumentCaches({ meterProvider, durations }).observe(cache, { tier: 'l1' });
 }
 // Only this thread runs while it is timed: the parent and the other contenders are waiting.
