@@ -7,10 +7,13 @@ import { buildDir } from './git-build.js';
 
 type Listener = (context: unknown, durationMs: number) => void;
 
-/** Starts sampling in build `ref`'s core, each sample going to `probe`; false for an unknown probe. */
+/**
+ * Starts sampling in build `ref`'s core, each sample going to `probe` (`name` or
+ * `name@sampleEvery`, default rate without); false for an unknown probe.
+ */
 export async function startProbe(
   ref: string,
-  probe: string,
+  spec: string,
   meterProvider: MeterProvider,
 ): Promise<boolean> {
   const histogram = meterProvider.getMeter('probe').createHistogram('probe', { unit: 's' });
@@ -21,6 +24,7 @@ export async function startProbe(
     'cache.operation': 'get',
     'cache.outcome': 'hit',
   };
+  const [probe = '', every] = spec.split('@');
   const held: number[] = [];
   const batch = Number(/^batch(\d+)$/.exec(probe)?.[1] ?? 0);
   const listeners: Record<string, Listener> = {
@@ -40,6 +44,6 @@ export async function startProbe(
   const listener = listeners[probe];
   if (listener === undefined) return false;
   const core = await import(join(buildDir(ref), 'packages', 'cache-core', 'src', 'index.ts'));
-  core.sampleDurations(listener);
+  core.sampleDurations(listener, { sampleEvery: every === undefined ? undefined : Number(every) });
   return true;
 }
