@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CachePolicy } from '@pywatt/cache-core';
 import { InMemoryCache } from '@pywatt/cache-memory';
+import { compareIsolates } from '../isolate-rounds.js';
+import type { TraceIsolateContender } from '../memory-traces-worker.js';
 import { bestFixedWindow } from '../order-replay.js';
 import { hitRatioChart, type Series } from '../svg-chart.js';
 import { loadTrace, lruHitRatio, optHitRatio, type Trace } from '../trace-replay.js';
@@ -12,7 +14,8 @@ import { loadTrace, lruHitRatio, optHitRatio, type Trace } from '../trace-replay
 // chart per trace into packages/cache-memory/docs/traces/ and checks the targets of issue 19.
 // `TRACES=extra` replays the validation set in ../shared/traces-extra instead (no charts);
 // `TRACES_DIR=<dir>` reads that set's files from another folder (a copy of the same files).
-// `MEMORY_TRACES=throughput` runs only the lru-vs-tinylfu throughput replays.
+// `MEMORY_TRACES=throughput` runs only the lru-vs-tinylfu throughput replays (each policy in a
+// worker isolate of its own, see throughput()).
 // Next to the policies, "fixed window" is the honest bound of the W-TinyLFU family as built
 // here: tinylfu with its window held at the one share (0 % … 100 %) that, knowing the whole
 // trace, does best at that size. An adaptive window can beat it (a phased trace wants
@@ -22,6 +25,8 @@ import { loadTrace, lruHitRatio, optHitRatio, type Trace } from '../trace-replay
 // The repository root; the traces sit beside it in ../shared.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const POLICIES: CachePolicy[] = ['lru', 'fifo', 'lfu', 'tinylfu'];
+/** The traces whose replay throughput is compared (tinylfu vs lru). */
+const THROUGHPUT_TRACES = ['multi2', 'web07'];
 
 interface TraceSpec {
   file: string;
@@ -169,7 +174,7 @@ async function evaluate(spec: TraceSpec, dir: string, chartDir: string | undefin
     };
   };
   const row = rowAt(spec.sizes.indexOf(spec.target));
-  return { row, everySize: spec.sizes.map((_, at) => rowAt(at)), trace, keys };
+  return { row, everySize: spec.sizes.map((_, at) => rowAt(at)), trace };
 }
 
 /** The floor (the better of LRU and LFU minus one point) holds at every size, not only the table's. */
@@ -211,42 +216,32 @@ function checkTargets(rows: TargetRow[]): void {
   }
 }
 
-// Rounds are short (tens of ms): 21 of them keep the median's noise near 2 %.
-const ROUNDS = 21;
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+const traceWorker = new URL('../memory-traces-worker.ts', import.meta.url).href;
 
 /**
- * Replays a trace at one size per round, fresh cache each time, lru and tinylfu
- * interleaved (the order alternating between rounds, one warm-up round each), timed
- * by the process's CPU time: other processes on a loaded machine then cost a
- * contender wall time but not CPU time, so the ratio survives a moderate load.
+ * tinylfu's replay throughput against lru's, each contender in a V8 isolate of its own
+ * (./isolate-rounds.ts): timed in one process, two caches running the same code read up
+ * to 0.19 apart (shared inline caches and feedback, code placement), and the order in
+ * which the policies were first run decided much of the lru ÷ tinylfu ratio. A turn is one
+ * whole replay through a fresh cache; the A/A row (lru in a second isolate) shows what
+ * "no difference" reads as. `MEMORY_TRACES_BLOCKS` sets the blocks (default 10).
  */
-async function throughput(trace: Trace, keys: string[], size: number): Promise<void> {
-  const policies: CachePolicy[] = ['lru', 'tinylfu'];
-  const times = new Map<CachePolicy, number[]>(policies.map((p) => [p, []]));
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (const policy of round % 2 === 0 ? policies : [...policies].reverse()) {
-      const cache = cacheFor(policy, size);
-      const start = cpuMs();
-      await replay(cache, trace, keys);
-      const spent = cpuMs() - start;
-      await cache.close();
-      if (round > 0) times.get(policy)?.push(spent);
-    }
-  }
-  const lru = median(times.get('lru') ?? []);
-  const tinylfu = median(times.get('tinylfu') ?? []);
-  const ops = (ms: number) =>
-    Math.round((trace.accesses.length / ms) * 1000).toLocaleString('en-US');
-  console.log(
-    `\n## replay ${trace.name} @ ${size} (get; on a miss, set): CPU time, median of ${ROUNDS} interleaved rounds\n` +
-      `lru      ${lru.toFixed(1).padStart(8)} ms  ${ops(lru).padStart(12)} ops/s\n` +
-      `tinylfu  ${tinylfu.toFixed(1).padStart(8)} ms  ${ops(tinylfu).padStart(12)} ops/s  ` +
-      `${(lru / tinylfu).toFixed(2)}× lru's throughput (target ≥ 0.8×): ${lru / tinylfu >= 0.8 ? 'met' : 'NOT MET'}`,
+async function throughput(spec: TraceSpec, dir: string, accesses: number): Promise<void> {
+  const blocks = Number(process.env.MEMORY_TRACES_BLOCKS ?? 10);
+  const path = join(dir, spec.file);
+  const size = spec.target;
+  const contender = (name: string, policy: CachePolicy): TraceIsolateContender => ({
+    name,
+    policy,
+    path,
+    traceName: spec.name,
+    maxItems: size,
+  });
+  await compareIsolates(
+    `replay ${spec.name} @ ${size} (get; on a miss, set), one turn = the whole trace (target: tinylfu ≥ 0.8× lru, the interval's lower end included)`,
+    [contender('lru', 'lru'), contender('lru (A/A)', 'lru'), contender('tinylfu', 'tinylfu')],
+    accesses,
+    { blocks, warmup: 10, rounds: 20, script: traceWorker },
   );
 }
 
@@ -261,33 +256,28 @@ export default async function run(): Promise<void> {
   }
   if (process.env.MEMORY_TRACES === 'throughput') {
     // Throughput only (hit ratios are deterministic; timings are what vary between runs).
-    for (const spec of MAIN.filter((t) => ['multi2', 'web07'].includes(t.name))) {
-      const trace = loadTrace(join(dir, spec.file), spec.name);
-      const keys = Array.from({ length: trace.distinct }, (_, i) => `block:${i}`);
-      await throughput(trace, keys, spec.target);
-    }
+    for (const spec of MAIN.filter((t) => THROUGHPUT_TRACES.includes(t.name)))
+      await throughput(spec, dir, loadTrace(join(dir, spec.file), spec.name).accesses.length);
     return;
   }
   const chartDir = extra ? undefined : join(root, 'packages', 'cache-memory', 'docs', 'traces');
   if (chartDir !== undefined) mkdirSync(chartDir, { recursive: true });
   const rows: TargetRow[] = [];
   const cells: TargetRow[] = [];
-  const replays: Array<{ trace: Trace; keys: string[]; size: number }> = [];
+  const replays: Array<{ spec: TraceSpec; accesses: number }> = [];
   for (const spec of extra ? EXTRA : MAIN) {
     if (!existsSync(join(dir, spec.file))) {
       console.log(`\n## ${spec.name}: no ${spec.file} in ${dir}: skipped`);
       continue;
     }
-    const { row, everySize, trace, keys } = await evaluate(spec, dir, chartDir);
+    const { row, everySize, trace } = await evaluate(spec, dir, chartDir);
     rows.push(row);
     cells.push(...everySize);
-    replays.push({ trace, keys, size: spec.target });
+    if (THROUGHPUT_TRACES.includes(spec.name))
+      replays.push({ spec, accesses: trace.accesses.length });
   }
   checkTargets(rows);
   checkFloors(cells);
   if (extra) return;
-  for (const { trace, keys, size } of replays.filter((r) =>
-    ['multi2', 'web07'].includes(r.trace.name),
-  ))
-    await throughput(trace, keys, size);
+  for (const { spec, accesses } of replays) await throughput(spec, dir, accesses);
 }

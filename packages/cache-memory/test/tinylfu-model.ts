@@ -1,4 +1,4 @@
-import { ADMISSION_SAMPLE_FACTOR, DOORKEEPER_BITS_PER_USE } from '../src/order/admission-sketch.js';
+import { ADMISSION_SAMPLE_FACTOR } from '../src/order/admission-sketch.js';
 import { SKETCH_MAX_COUNT } from '../src/order/frequency-sketch.js';
 import { PROTECTED_SHARE } from '../src/order/tinylfu-order.js';
 import { WINDOW_INITIAL_SHARE } from '../src/order/window-climber.js';
@@ -17,11 +17,8 @@ interface TinyEntry {
 const INF = Number.POSITIVE_INFINITY;
 // The store's slot arrays start at 16 slots and double; a bytes-only sketch is sized by them.
 const INITIAL_SLOTS = 16;
-const DOORKEEPER_MIN_BITS = 1024;
 
 const powerOfTwoAtLeast = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
-const doorBitsFor = (sampleSize: number) =>
-  powerOfTwoAtLeast(Math.max(DOORKEEPER_MIN_BITS, DOORKEEPER_BITS_PER_USE * sampleSize));
 
 /**
  * W-TinyLFU with a fixed window (the climber off), written the obvious way:
@@ -45,7 +42,6 @@ export class TinyLfuModel {
   #recorded = 0;
   #peak = 0;
   #sampleSize: number;
-  #doorBits: number;
 
   constructor(
     readonly maxItems: number,
@@ -54,7 +50,6 @@ export class TinyLfuModel {
   ) {
     const entries = maxItems === INF ? INITIAL_SLOTS : maxItems;
     this.#sampleSize = fixedSampleSize ?? ADMISSION_SAMPLE_FACTOR * entries;
-    this.#doorBits = doorBitsFor(this.#sampleSize);
   }
 
   get bytes(): number {
@@ -169,13 +164,8 @@ export class TinyLfuModel {
     this.#peak = held;
     const slots = powerOfTwoAtLeast(Math.max(INITIAL_SLOTS, held));
     if (this.fixedSampleSize !== undefined) return;
+    // The sketch's blocks double with their doorkeeper bits copied: the flags stay.
     this.#sampleSize = ADMISSION_SAMPLE_FACTOR * slots;
-    const bits = doorBitsFor(this.#sampleSize);
-    if (bits > this.#doorBits) {
-      this.#doorBits = bits;
-      this.#doors.clear();
-      this.#previousDoors.clear();
-    }
   }
 
   #record(key: string): void {

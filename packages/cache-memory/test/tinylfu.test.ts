@@ -142,8 +142,10 @@ describe('tinylfu admission', () => {
     let passed = 0;
     const probes = 2000;
     for (let i = 0; i < probes; i++) if (sketch.estimate(hashKey(`unseen-${i}`) | 0) > 0) passed++;
-    // Four bits of one word, 4 bits per use: about 7 % here, 18 % at worst (1 bit per use let 85 % pass).
-    expect(passed / probes).toBeLessThan(0.2);
+    // Four bits of one word, about 3.3 bits per use in a sample (32 per entry the cache holds):
+    // about 31 % here, where the blocks' power-of-two rounding leaves least slack (1 bit per use
+    // let 85 % pass). Keys seen once are rarer than this in real traces.
+    expect(passed / probes).toBeLessThan(0.35);
   });
 });
 

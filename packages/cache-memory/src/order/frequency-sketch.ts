@@ -108,16 +108,7 @@ export class FrequencySketch {
     const i1 = width + ((h + s) & mask);
     const i2 = 2 * width + ((h + 2 * s) & mask);
     const i3 = 3 * width + ((h + 3 * s) & mask);
-    const c0 = table[i0] as number;
-    const c1 = table[i1] as number;
-    const c2 = table[i2] as number;
-    const c3 = table[i3] as number;
-    const min = Math.min(c0, c1, c2, c3);
-    if (min >= SKETCH_MAX_COUNT) return;
-    if (c0 === min) table[i0] = min + 1;
-    if (c1 === min) table[i1] = min + 1;
-    if (c2 === min) table[i2] = min + 1;
-    if (c3 === min) table[i3] = min + 1;
+    incrementMinimum(table, i0, i1, i2, i3);
   }
 
   /** How many uses of `key` the sketch remembers (never fewer than were recorded since the last halving, capped). */
@@ -169,6 +160,29 @@ export class FrequencySketch {
     this.#recorded = 0;
     this.#halvings++;
   }
+}
+
+/**
+ * Conservative update of a key's four counters at `i0` … `i3`: only those at
+ * their minimum grow, and none past {@link SKETCH_MAX_COUNT}.
+ */
+export function incrementMinimum(
+  table: Uint8Array,
+  i0: number,
+  i1: number,
+  i2: number,
+  i3: number,
+): void {
+  const c0 = table[i0] as number;
+  const c1 = table[i1] as number;
+  const c2 = table[i2] as number;
+  const c3 = table[i3] as number;
+  const min = Math.min(c0, c1, c2, c3);
+  if (min >= SKETCH_MAX_COUNT) return;
+  if (c0 === min) table[i0] = min + 1;
+  if (c1 === min) table[i1] = min + 1;
+  if (c2 === min) table[i2] = min + 1;
+  if (c3 === min) table[i3] = min + 1;
 }
 
 function powerOfTwoAtLeast(n: number): number {

@@ -51,7 +51,7 @@ export interface TinyLfuOptions {
  * whenever a recently evicted key comes back. Resizing moves at most two
  * entries per operation between segments, so every method is O(1) (the
  * sketch's halving amortised). Memory: two links, a segment byte and a 32-bit
- * key hash per slot, plus the sketch (about 14 bytes per entry) and the ghosts
+ * key hash per slot, plus the sketch (16 bytes per entry) and the ghosts
  * (8 bytes per entry), power-of-two rounding aside.
  */
 export class TinyLfuOrder implements EvictionOrder {
@@ -77,6 +77,10 @@ export class TinyLfuOrder implements EvictionOrder {
   #protectedLimit = 0;
   /** {@link #capacity}, as of the last {@link #refreshLimits}. */
   #cap = 1;
+  /** The last victim the sketch was asked about, its estimate then, and the sketch's halvings then. */
+  #judged = NO_SLOT;
+  #judgedEstimate = 0;
+  #judgedHalvings = -1;
 
   constructor(capacity: number, options: TinyLfuOptions) {
     this.#links = new Links(capacity);
@@ -163,6 +167,7 @@ export class TinyLfuOrder implements EvictionOrder {
   }
 
   touch(slot: number, key: string): void {
+    if (slot === this.#judged) this.#judged = NO_SLOT;
     this.#record(this.#hash[slot] as number, key);
     this.#climb(true);
     const links = this.#links;
@@ -191,6 +196,7 @@ export class TinyLfuOrder implements EvictionOrder {
   }
 
   remove(slot: number): void {
+    if (slot === this.#judged) this.#judged = NO_SLOT;
     const segment = this.#segment[slot];
     if (segment === WINDOW) {
       this.#window.unlink(this.#links, slot);
@@ -217,8 +223,7 @@ export class TinyLfuOrder implements EvictionOrder {
       return victim;
     }
     const sketch = this.#sketch as AdmissionSketch;
-    const hash = this.#hash;
-    if (sketch.estimate(hash[candidate] as number) > sketch.estimate(hash[victim] as number)) {
+    if (sketch.estimate(this.#hash[candidate] as number) > this.#victimEstimate(sketch, victim)) {
       this.#toProbation(candidate);
       this.#mark(victim, GhostSide.MAIN);
       return victim;
@@ -227,8 +232,25 @@ export class TinyLfuOrder implements EvictionOrder {
     return candidate;
   }
 
+  /**
+   * The victim's estimate, reused while the same entry stays the victim (until it is used or
+   * leaves) within one sample. Most candidates are refused, so the victim is usually the one just
+   * asked about; its count can only have grown since through a shared counter, so the reused
+   * figure is at most its own count's worth lower.
+   */
+  #victimEstimate(sketch: AdmissionSketch, victim: number): number {
+    const halvings = sketch.halvings;
+    if (victim === this.#judged && halvings === this.#judgedHalvings) return this.#judgedEstimate;
+    const estimate = sketch.estimate(this.#hash[victim] as number);
+    this.#judged = victim;
+    this.#judgedEstimate = estimate;
+    this.#judgedHalvings = halvings;
+    return estimate;
+  }
+
   /** Forgets every entry; the sketch and the window's share stay. */
   reset(capacity: number): void {
+    this.#judged = NO_SLOT;
     this.#links = new Links(capacity);
     this.#segment = new Uint8Array(capacity);
     this.#hash = new Int32Array(capacity);
