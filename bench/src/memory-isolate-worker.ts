@@ -2,8 +2,9 @@
 // (its own V8 isolate, as in ./isolate-rounds.ts): a cache of 100k keys, then one round of
 // Zipf(1) `get`s or `set`s of strings or 1 KiB Buffers each time the parent asks.
 import { workerData } from 'node:worker_threads';
-import { InMemoryCache } from '@pywatt/cache-memory';
+import type { CacheService } from '@pywatt/cache-core';
 import { LRUCache } from 'lru-cache';
+import { importBuild } from './git-build.js';
 import { serveTurns, type TurnControl } from './isolate-rounds.js';
 import { zipfTrace } from './zipf.js';
 
@@ -12,6 +13,13 @@ export interface MemoryIsolateContender {
   name: string;
   cache: 'lru-cache' | 'memory' | 'memory, copyValues:false';
   workload: 'strings get' | 'strings set' | '1 KiB get' | '1 KiB set';
+  /** Which build of the cache (see git-build.ts): `published` (default), `worktree` or a commit. */
+  ref?: string | undefined;
+  /**
+   * Call the cache's MemoryStore directly, behind an async function as lru-cache is: the
+   * store without the service's key checks, namespace, counters and hooks (a bound, not a use).
+   */
+  storeAlone?: boolean | undefined;
 }
 
 const KEY_SPACE = 100_000;
@@ -25,6 +33,14 @@ interface Calls {
   get(key: string): Promise<unknown>;
   set(key: string, value: never): Promise<unknown>;
 }
+/** The synchronous MemoryStore methods the store-alone row calls. */
+interface MemoryStoreCalls {
+  get(fullKey: string): unknown;
+  set(fullKey: string, value: Uint8Array, ttlMs: number): void;
+  getString(fullKey: string): unknown;
+  setString(fullKey: string, value: string, ttlMs: number): void;
+}
+const { InMemoryCache } = await importBuild(spec.ref ?? 'published');
 function calls(): Calls {
   if (spec.cache === 'lru-cache') {
     const lru = new LRUCache<string, string | Uint8Array>({ max: KEY_SPACE });
@@ -35,7 +51,17 @@ function calls(): Calls {
     maxItems: KEY_SPACE,
     defaultTtlMs: Number.POSITIVE_INFINITY,
     copyValues: spec.cache === 'memory',
-  });
+  }) as CacheService & { store: MemoryStoreCalls };
+  if (spec.storeAlone === true) {
+    const store = cache.store;
+    const forever = Number.POSITIVE_INFINITY;
+    return strings
+      ? {
+          get: async (k) => store.getString(k),
+          set: async (k, v) => store.setString(k, v, forever),
+        }
+      : { get: async (k) => store.get(k), set: async (k, v) => store.set(k, v, forever) };
+  }
   return strings
     ? { get: (k) => cache.getString(k), set: (k, v) => cache.setString(k, v) }
     : { get: (k) => cache.get(k), set: (k, v) => cache.set(k, v) };

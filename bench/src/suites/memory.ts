@@ -5,6 +5,7 @@ import { InMemoryCache } from '@pywatt/cache-memory';
 import { createLRU } from 'lru.min';
 import { LRUCache } from 'lru-cache';
 import { lru as tinyLru } from 'tiny-lru';
+import { prepareBuild } from '../git-build.js';
 import { type Contender, compare } from '../harness.js';
 import { compareIsolates } from '../isolate-rounds.js';
 import type { MemoryIsolateContender } from '../memory-isolate-worker.js';
@@ -399,18 +400,28 @@ const isolateWorker = new URL('../memory-isolate-worker.ts', import.meta.url).hr
 async function isolatedThroughput(): Promise<void> {
   const blocks = Number(process.env.MEMORY_BLOCKS ?? 8);
   const workloads = ['strings get', 'strings set', '1 KiB get', '1 KiB set'] as const;
+  // MEMORY_WORKLOADS='strings get,1 KiB set' runs only those.
+  const picked = process.env.MEMORY_WORKLOADS?.split(',').map((name) => name.trim());
+  // MEMORY_REFS='HEAD,worktree' runs builds of those (git-build.ts) instead of the packages' own.
+  const refs = (process.env.MEMORY_REFS ?? 'published').split(',').map((ref) => ref.trim());
+  if (!refs.every((ref) => ref === 'published' || prepareBuild(ref))) return;
   for (const workload of workloads) {
+    if (picked !== undefined && !picked.includes(workload)) continue;
     const ours: MemoryIsolateContender['cache'] = workload.startsWith('strings')
       ? 'memory'
       : 'memory, copyValues:false';
+    const label = `InMemoryCache${ours === 'memory' ? '' : ', copyValues:false'}`;
     const contenders: MemoryIsolateContender[] = [
       { name: 'lru-cache', cache: 'lru-cache', workload },
       { name: 'lru-cache (A/A)', cache: 'lru-cache', workload },
-      {
-        name: `InMemoryCache${ours === 'memory' ? '' : ', copyValues:false'}`,
+      ...refs.map((ref) => ({
+        name: ref === 'published' ? label : `${label} @ ${ref}`,
         cache: ours,
         workload,
-      },
+        ref,
+      })),
+      // What the service's key checks, namespace, counters and hooks cost, on top of the store.
+      { name: 'its MemoryStore alone (bound)', cache: ours, workload, storeAlone: true },
     ];
     await compareIsolates(
       `${workload}, Zipf(1) over 100k keys, awaited one at a time`,

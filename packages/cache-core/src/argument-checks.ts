@@ -65,7 +65,18 @@ export function resolveTtl(
   operation: string,
   backend?: CacheType,
 ): number {
-  if (options === undefined) return defaultTtlMs;
+  // The usual call passes no options: kept this small so that it inlines into every write.
+  return options === undefined
+    ? defaultTtlMs
+    : resolveGivenTtl(options, defaultTtlMs, operation, backend);
+}
+
+function resolveGivenTtl(
+  options: SetOptions,
+  defaultTtlMs: number,
+  operation: string,
+  backend?: CacheType,
+): number {
   if (typeof options !== 'object' || options === null) {
     throw new CacheError('INVALID_ARGUMENT', 'options must be an object such as { ttlMs: 1000 }', {
       operation,

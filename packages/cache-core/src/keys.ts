@@ -35,6 +35,26 @@ export function validateKey(
   checkKeyFully(key, operation, backend);
 }
 
+/**
+ * {@link validateKey} less the lone-surrogate check, for the reads of a store that compares
+ * keys as exact strings (`StoreCapabilities.exactStringKeys`): there an ill-formed key can
+ * match no stored key, so the caller checks it only when the read misses ({@link keyIsWellFormed}).
+ */
+export function validateReadKey(
+  key: unknown,
+  operation: string,
+  backend?: CacheType,
+): asserts key is string {
+  if (
+    typeof key === 'string' &&
+    key.length > 0 &&
+    key.length <= MAX_KEY_BYTES / 3 &&
+    key.charCodeAt(0) !== 0
+  )
+    return;
+  checkKeyFully(key, operation, backend);
+}
+
 // Apart from validateKey so that its fast path stays small enough to inline into every operation.
 function checkKeyFully(key: unknown, operation: string, backend?: CacheType): void {
   let problem: string;

@@ -13,7 +13,7 @@ import { type CacheServiceOptions, resolveServiceOptions } from './config-valida
 import { entriesToArray, keysToArray } from './entries.js';
 import { CacheError, describeError, isCallerError } from './errors.js';
 import { validateDelta } from './integers.js';
-import { LOCK_KEY_SPACE, validateKey, validatePrefix } from './keys.js';
+import { LOCK_KEY_SPACE, validateKey, validatePrefix, validateReadKey } from './keys.js';
 import {
   type CacheEventListener,
   type CacheEventName,
@@ -74,6 +74,13 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   readonly #options: Readonly<CacheServiceOptions>;
   /** The store holds strings as given: the string/JSON helpers skip UTF-8 encoding and decoding. */
   readonly #holdsText: boolean;
+  /** The store compares keys as exact strings: reads check lone surrogates only on a miss. */
+  readonly #exactKeys: boolean;
+  /**
+   * The key check of `get`, `set` and the text helpers: without the lone-surrogate check when
+   * the store's keys are exact (a read checks on a miss; the store checks a key new to it).
+   */
+  readonly #validateExactKey: typeof validateKey;
   #closed = false;
   #closing: Promise<void> | undefined;
   #countdown = 0;
@@ -97,6 +104,8 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       traceKeys: resolved.traceKeys,
     });
     this.#shared = store.capabilities.sharedAcrossProcesses;
+    this.#exactKeys = store.capabilities.exactStringKeys === true;
+    this.#validateExactKey = this.#exactKeys ? validateReadKey : validateKey;
     this.#holdsText =
       typeof store.getString === 'function' && typeof store.setString === 'function';
     const prefix = this.#prefix;
@@ -265,8 +274,10 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   #get(key: string): Promise<Uint8Array | undefined> {
     let result: Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>;
     try {
-      this.#checkKey(key, 'get');
+      this.#checkReadKey(key, 'get');
       result = this.store.get(this.#prefix + key);
+      if (this.#exactKeys && (result == null || isPromise(result)))
+        this.#checkMissedKey(key, result);
     } catch (error) {
       return this.#rejected(error, 'get');
     }
@@ -277,7 +288,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   #set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
     let result: unknown;
     try {
-      this.#checkKey(key, 'set');
+      this.#checkWriteKey(key);
       checkValue(value, this.#maxValueBytes, 'set', this.type);
       const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
       result = this.store.set(this.#prefix + key, value, ttlMs);
@@ -531,20 +542,18 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     if (!this.#holdsText) return this.#getStringFromBytes(key);
     const sampled = this.#sample();
     return sampled || GET.hasSubscribers
-      ? (this.#trace(sampled, 'get', 'get', [key], this.#readText, key, false) as Promise<
-          string | undefined
-        >)
-      : (this.#readText(key, false) as Promise<string | undefined>);
+      ? (this.#traceText(sampled, key, false) as Promise<string | undefined>)
+      : this.#readString(key);
   }
 
   setString(key: string, value: string, options?: SetOptions): Promise<void> {
-    if (!this.#holdsText) return this.#setStringAsBytes(key, value, options);
-    if (typeof value !== 'string') return this.#setStringAsBytes(key, value, options);
+    if (!this.#holdsText || typeof value !== 'string')
+      return this.#setStringAsBytes(key, value, options);
     // Lone surrogates become U+FFFD, as UTF-8 encoding makes them on the bytes path.
     const text = value.isWellFormed() ? value : value.toWellFormed();
     const sampled = this.#sample();
     return sampled || SET.hasSubscribers
-      ? this.#trace(sampled, 'set', 'set', [key], this.#writeText, key, text, options)
+      ? this.#traceWrite(sampled, key, text, options)
       : this.#writeText(key, text, options);
   }
 
@@ -552,9 +561,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     if (!this.#holdsText) return this.#getJsonFromBytes(key) as Promise<T | undefined>;
     const sampled = this.#sample();
     return (
-      sampled || GET.hasSubscribers
-        ? this.#trace(sampled, 'get', 'get', [key], this.#readText, key, true)
-        : this.#readText(key, true)
+      sampled || GET.hasSubscribers ? this.#traceText(sampled, key, true) : this.#readJson(key)
     ) as Promise<T | undefined>;
   }
 
@@ -568,7 +575,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     }
     const sampled = this.#sample();
     return sampled || SET.hasSubscribers
-      ? this.#trace(sampled, 'set', 'set', [key], this.#writeText, key, text, options)
+      ? this.#traceWrite(sampled, key, text, options)
       : this.#writeText(key, text, options);
   }
 
@@ -588,33 +595,63 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return this.set(key, encodeWith(jsonCodec, value, 'setJson', this.type), options);
   }
 
-  /** The entry's text (or, with `json`, its JSON value) from a store that holds strings. */
-  #readText(key: string, json: boolean): Promise<unknown> {
+  // The text helpers' traced calls, kept apart so that the untraced ones stay small enough
+  // for V8 to inline the whole read, the store's included, into the caller.
+  #traceText(sampled: boolean, key: string, json: boolean): Promise<unknown> {
+    return json
+      ? this.#trace(sampled, 'get', 'get', [key], this.#readJson, key)
+      : this.#trace(sampled, 'get', 'get', [key], this.#readString, key);
+  }
+
+  #traceWrite(sampled: boolean, key: string, text: string, options?: SetOptions): Promise<void> {
+    return this.#trace(sampled, 'set', 'set', [key], this.#writeText, key, text, options);
+  }
+
+  /** The entry's text from a store that holds strings. */
+  #readString(key: string): Promise<string | undefined> {
+    let result: string | null | undefined | Promise<string | null | undefined>;
+    try {
+      this.#checkReadKey(key, 'get');
+      result = (this.store as unknown as TextStore).getString(this.#prefix + key);
+      if (this.#exactKeys && (result == null || isPromise(result)))
+        this.#checkMissedKey(key, result);
+    } catch (error) {
+      return this.#rejectedText(error);
+    }
+    if (isPromise(result)) return result.then(this.#countRead, this.#failTextGet);
+    return Promise.resolve(this.#countRead(result));
+  }
+
+  /** The entry's JSON value from a store that holds strings. */
+  #readJson(key: string): Promise<unknown> {
     let result: unknown;
     try {
-      this.#checkKey(key, 'get');
+      this.#checkReadKey(key, 'get');
       const store = this.store as unknown as TextStore;
-      const fullKey = this.#prefix + key;
-      if (!json) result = store.getString(fullKey);
-      else if (store.getJson !== undefined) result = store.getJson(fullKey, this.#parseJson);
-      else return this.#readText(key, false).then(this.#parseFound);
+      if (store.getJson === undefined) return this.#readString(key).then(this.#parseFound);
+      result = store.getJson(this.#prefix + key, this.#parseJson);
+      if (this.#exactKeys && (result === undefined || isPromise(result)))
+        this.#checkMissedKey(key, result);
     } catch (error) {
-      return Promise.reject(isSerialization(error) ? error : this.#fail(error, 'get'));
+      return this.#rejectedText(error);
     }
     // JSON `null` is a value: a JSON read misses only on undefined.
-    const count = json ? this.#countJson : this.#countRead;
-    if (isPromise(result)) return result.then(count, this.#failTextGet);
-    return Promise.resolve(count(result));
+    if (isPromise(result)) return result.then(this.#countJson, this.#failTextGet);
+    return Promise.resolve(this.#countJson(result));
+  }
+
+  /** A text read's failure: SERIALIZATION (bytes that are not UTF-8 or JSON) as thrown, else {@link #fail}. */
+  #rejectedText(error: unknown): Promise<never> {
+    return Promise.reject(isSerialization(error) ? error : this.#fail(error, 'get'));
   }
 
   /** Stores well-formed text in a store that holds strings, with `set`'s checks and counters. */
   #writeText(key: string, text: string, options?: SetOptions): Promise<void> {
     let result: unknown;
     try {
-      this.#checkKey(key, 'set');
+      this.#checkWriteKey(key);
       // At most 3 UTF-8 bytes per UTF-16 unit: most texts skip the count.
-      if (text.length * 3 > this.#maxValueBytes)
-        checkValueBytes(Buffer.byteLength(text, 'utf8'), this.#maxValueBytes, 'set', this.type);
+      if (text.length * 3 > this.#maxValueBytes) this.#checkTextBytes(text);
       const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
       result = (this.store as unknown as TextStore).setString(this.#prefix + key, text, ttlMs);
     } catch (error) {
@@ -623,6 +660,10 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     if (isPromise(result)) return result.then(this.#countSet, this.#failSet);
     this.#counters.sets++;
     return Promise.resolve();
+  }
+
+  #checkTextBytes(text: string): void {
+    checkValueBytes(Buffer.byteLength(text, 'utf8'), this.#maxValueBytes, 'set', this.type);
   }
 
   readonly #parseJson = (text: string): unknown =>
@@ -679,6 +720,28 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   #checkKey(key: string, operation: string): void {
     this.#guardOpen(operation);
     validateKey(key, operation, this.type);
+  }
+
+  /** {@link #checkKey} for a read, which leaves the lone-surrogate check to a miss on exact keys. */
+  #checkReadKey(key: string, operation: string): void {
+    this.#guardOpen(operation);
+    this.#validateExactKey(key, operation, this.type);
+  }
+
+  /** {@link #checkKey} for `set`, which leaves the lone-surrogate check to a store with exact keys. */
+  #checkWriteKey(key: string): void {
+    this.#guardOpen('set');
+    this.#validateExactKey(key, 'set', this.type);
+  }
+
+  /**
+   * Throws INVALID_KEY for a read's key with a lone surrogate, which only a miss (or an
+   * answer still to come) can have had on a store with exact keys; drops that answer.
+   */
+  #checkMissedKey(key: string, result: unknown): void {
+    if (key.isWellFormed()) return;
+    if (isPromise(result)) result.catch(() => {});
+    validateKey(key, 'get', this.type);
   }
 
   /** {@link #fail} as a rejected promise: one call, so the hot paths' catch stays small. */

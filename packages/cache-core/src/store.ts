@@ -22,6 +22,16 @@ export interface StoreCapabilities {
   readonly sharedAcrossMachines: boolean;
   /** True when `clear` costs the same whatever the number of keys (memcached's generations). */
   readonly constantTimeClear: boolean;
+  /**
+   * True when the store holds and compares keys as the JavaScript strings it is given, never
+   * encoded (the memory store's Map). A key with a lone surrogate then matches no stored key,
+   * so the service checks a `get`/`getString`/`getJson` key for lone surrogates only when the
+   * read misses, and leaves that check on `set`/`setString`/`setJson` to the store: such a store
+   * must reject a key it does not hold yet with INVALID_KEY when it has a lone surrogate
+   * (`validateKey` words it), before evicting anything. Callers still get INVALID_KEY either
+   * way. Absent means false; a store that encodes keys (to UTF-8, to file names) must leave it so.
+   */
+  readonly exactStringKeys?: boolean | undefined;
 }
 
 /** Where a store reports its own events (evictions, expiry sweeps, connections): see {@link CacheStore.observe}. */

@@ -9,8 +9,12 @@ import { copyIn, measured, type StoredValue, sizeOf, UNMEASURED } from './stored
 
 export { NO_SLOT, type StoredValue };
 
-/** Outcome of {@link BoundedStore.write}. A failed write changed nothing. */
-export const WriteStatus = { STORED: 0, TOO_LARGE: 1, FULL: 2 } as const;
+/**
+ * Outcome of {@link BoundedStore.write}. A failed write changed nothing. ILL_FORMED_KEY: a
+ * key the store does not hold has a lone surrogate (the service leaves that check to the
+ * store for the keys it holds already, see `StoreCapabilities.exactStringKeys`).
+ */
+export const WriteStatus = { STORED: 0, TOO_LARGE: 1, FULL: 2, ILL_FORMED_KEY: 3 } as const;
 export type WriteStatus = (typeof WriteStatus)[keyof typeof WriteStatus];
 
 /** Why an entry left the store other than by delete or clear. */
@@ -154,8 +158,14 @@ export class BoundedStore {
 
   /** The slot of the live entry for `key` without counting a use; NO_SLOT on a miss. */
   peek(key: string): number {
+    // Kept small so that a whole read inlines into the caller; the expiry check goes apart.
     const slot = this.#map.get(key);
-    if (slot === undefined || this.#expiring === 0) return slot ?? NO_SLOT;
+    if (slot === undefined) return NO_SLOT;
+    return this.#expiring === 0 ? slot : this.#unlessExpired(slot);
+  }
+
+  /** `slot`, or NO_SLOT after removing it when its entry has expired. */
+  #unlessExpired(slot: number): number {
     const expiresAt = this.#expires[slot] as number;
     // Entries that never expire skip the clock read.
     if (expiresAt !== INFINITY && expiresAt <= Date.now()) {
@@ -201,23 +211,55 @@ export class BoundedStore {
    * same-length rewrite copies into the array it already has, allocating nothing.
    */
   write(key: string, value: StoredValue, expiresAt: number, owned = false): WriteStatus {
-    // Kept small so that it inlines into the callers: the rewrite of a live entry is the hot path.
     const slot = this.#map.get(key);
     if (slot === undefined) return this.#insert(key, value, expiresAt, owned);
-    const expires = this.#expiring === 0 ? INFINITY : (this.#expires[slot] as number);
+    // The hot path, kept small enough for V8 to inline whole into the callers: as in lru-cache
+    // without `ttl`, no entry expires, and the new value has the old one's size.
+    if (
+      this.#expiring === 0 &&
+      expiresAt === INFINITY &&
+      this.#sizeOf(value) === this.#valueBytes[slot]
+    ) {
+      this.#order.touch(slot, key);
+      this.#replace(slot, value, owned, true);
+      return WriteStatus.STORED;
+    }
+    return this.#rewrite(slot, key, value, expiresAt, owned);
+  }
+
+  /** Writes over the live or expired entry in `slot`: the general case of {@link write}. */
+  #rewrite(
+    slot: number,
+    key: string,
+    value: StoredValue,
+    expiresAt: number,
+    owned: boolean,
+  ): WriteStatus {
+    const expires = this.#expires[slot] as number;
     if (expires !== INFINITY && expires <= Date.now()) {
       this.#remove(slot, 'expired');
       return this.#insert(key, value, expiresAt, owned);
     }
     const size = this.#sizeOf(value);
+    if (size !== this.#valueBytes[slot])
+      return this.#resize(slot, key, value, size, expiresAt, owned);
+    this.#order.touch(slot, key);
+    this.#replace(slot, value, owned, true);
+    if (expiresAt !== expires) this.#reexpire(slot, expires, expiresAt);
+    return WriteStatus.STORED;
+  }
+
+  /** Rewrites a live entry with a value of another size, evicting others if it grows. */
+  #resize(
+    slot: number,
+    key: string,
+    value: StoredValue,
+    size: number,
+    expiresAt: number,
+    owned: boolean,
+  ): WriteStatus {
     const heldSize = this.#valueBytes[slot] as number;
-    // The usual rewrite, a value of the same size: nothing to evict, nothing to recount.
-    if (size === heldSize) {
-      this.#order.touch(slot, key);
-      this.#replace(slot, value, owned, true);
-      if (expiresAt !== expires) this.#reexpire(slot, expires, expiresAt);
-      return WriteStatus.STORED;
-    }
+    const expires = this.#expires[slot] as number;
     const grow = measured(size) - measured(heldSize);
     if (grow > 0) {
       const status = this.#growInPlace(slot, key, grow);
@@ -328,6 +370,7 @@ export class BoundedStore {
 
   /** Stores a key the store does not hold, evicting by policy until it fits. */
   #insert(key: string, value: StoredValue, expiresAt: number, owned: boolean): WriteStatus {
+    if (!key.isWellFormed()) return WriteStatus.ILL_FORMED_KEY;
     const maxItems = this.#maxItems;
     const maxSizeBytes = this.#maxSizeBytes;
     const keyBytes = Buffer.byteLength(key, 'utf8');

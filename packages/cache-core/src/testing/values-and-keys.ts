@@ -127,8 +127,13 @@ export function valueAndKeyCases(ctx: SuiteContext): void {
         null,
         {},
       ];
+      // The well-formed key a lone surrogate would encode to: a read must not find it.
+      await cache.set('lone\ufffd', bytes('v'));
+      await cache.setString('lone\ufffd', 'v');
       for (const key of bad) {
         await ctx.rejects(cache.get(key as string), 'INVALID_KEY');
+        await ctx.rejects(cache.getString(key as string), 'INVALID_KEY');
+        await ctx.rejects(cache.getJson(key as string), 'INVALID_KEY');
         await ctx.rejects(cache.set(key as string, bytes('v')), 'INVALID_KEY');
         await ctx.rejects(cache.increment(key as string), 'INVALID_KEY');
         await ctx.rejects(cache.lock(key as string, 1000), 'INVALID_KEY');
