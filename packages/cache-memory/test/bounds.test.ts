@@ -110,6 +110,27 @@ describe("policy 'none'", () => {
   });
 });
 
+describe('a key with a lone surrogate (checked by the store: its keys are exact)', () => {
+  it('is refused with INVALID_KEY by every write before anything is evicted, in a namespace too', async () => {
+    for (const namespace of [undefined, 'ns']) {
+      const cache = await open({ policy: 'lru', maxItems: 2, namespace });
+      await cache.set('a', bytes(1));
+      await cache.setString('b', 'v');
+      const error = await cache.set('x\ud800', bytes(1)).catch((e: unknown) => e);
+      expect(CacheError.is(error, 'INVALID_KEY')).toBe(true);
+      expect((error as Error).message).toContain('lone UTF-16 surrogate');
+      expect(await code(cache.setString('x\udc00y', 'v'))).toBe('INVALID_KEY');
+      expect(await code(cache.setJson('\ud800', 1))).toBe('INVALID_KEY');
+      expect(await code(cache.getString('x\ud800'))).toBe('INVALID_KEY');
+      const stats = await cache.stats();
+      expect(stats.evictions).toBe(0);
+      expect(stats.errors).toBe(0);
+      expect(await cache.get('a')).toEqual(bytes(1));
+      expect(await cache.getString('b')).toBe('v');
+    }
+  });
+});
+
 describe('locks live apart from the data', () => {
   it('never count against the bounds, are never evicted and survive clear()', async () => {
     const cache = await open({ maxItems: 1, maxSizeBytes: 64 });
