@@ -13,6 +13,17 @@ export function checkValue(
   operation: string,
   backend?: CacheType,
 ): asserts value is Uint8Array {
+  // Kept small so that it inlines into every write; the refusals are built apart.
+  if (value instanceof Uint8Array && value.byteLength <= maxValueBytes) return;
+  refuseValue(value, maxValueBytes, operation, backend);
+}
+
+function refuseValue(
+  value: unknown,
+  maxValueBytes: number,
+  operation: string,
+  backend?: CacheType,
+): void {
   if (!(value instanceof Uint8Array)) {
     const what = value === null ? 'null' : typeof value;
     throw new CacheError(

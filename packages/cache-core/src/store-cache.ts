@@ -619,7 +619,13 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
       return this.#rejectedText(error);
     }
     if (isPromise(result)) return result.then(this.#countRead, this.#failTextGet);
-    return Promise.resolve(this.#countRead(result));
+    // #countRead by hand: a few bytecodes less, which V8's inlining budget needs here.
+    if (result == null) {
+      this.#counters.misses++;
+      return Promise.resolve(undefined);
+    }
+    this.#counters.hits++;
+    return Promise.resolve(result);
   }
 
   /** The entry's JSON value from a store that holds strings. */
