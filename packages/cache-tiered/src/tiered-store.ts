@@ -47,7 +47,9 @@ export class TieredStore implements CacheStore {
     this.#closeL2 = closeL2;
     this.#reads = new SharedReads(tier);
     this.name = l2.name;
-    this.capabilities = l2.capabilities;
+    // Not exact keys even over an L2 that has them: a tier writes and publishes around its L2,
+    // so the service checks every key first.
+    this.capabilities = { ...l2.capabilities, exactStringKeys: false };
     tier.onBusChange = (up) => this.#busChanged(up);
   }
 
