@@ -65,7 +65,9 @@ export class CircuitBreakerStore implements CacheStore {
   constructor(store: CacheStore, options: CircuitBreakerOptions = {}) {
     this.store = store;
     this.name = store.name;
-    this.capabilities = store.capabilities;
+    // Not exact keys even over a store that has them: an open breaker answers without the
+    // store, which would have checked a new key's lone surrogates, so the service checks first.
+    this.capabilities = { ...store.capabilities, exactStringKeys: false };
     this.#threshold = integerAtLeast(options.failureThreshold, 1, 'failureThreshold', OPERATION, 5);
     this.#breakMs = optionalDurationMs(options.breakMs, 'breakMs', OPERATION) ?? 5_000;
     const { getString, setString, getJson } = store;

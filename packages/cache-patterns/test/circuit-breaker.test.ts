@@ -139,6 +139,30 @@ describe('the breaker over a store that holds text', () => {
     await service.close();
   });
 
+  it('an open breaker over a store with exact keys still refuses an ill-formed key with INVALID_KEY', async () => {
+    // The one fault a memory store cannot produce: its reads failing as a lost connection would.
+    class UnreachableMemoryStore extends MemoryStore {
+      override get(fullKey: string): Uint8Array | undefined {
+        throw new CacheError(
+          'CONNECTION',
+          `cannot reach the store for ${fullKey.length}-char key`,
+          {
+            operation: 'get',
+            backend: this.name,
+          },
+        );
+      }
+    }
+    const wrapped = withCircuitBreaker(new UnreachableMemoryStore(), { failureThreshold: 1 });
+    const service = createCache(wrapped);
+    const down = await service.get('k').catch((e: unknown) => e);
+    expect(CacheError.is(down, 'CONNECTION')).toBe(true);
+    expect(wrapped.state).toBe('open');
+    const refused = await service.set('x\ud800', new Uint8Array([1])).catch((e: unknown) => e);
+    expect(CacheError.is(refused, 'INVALID_KEY')).toBe(true);
+    await service.close();
+  });
+
   it('offers no typed values when the wrapped store has none', () => {
     const wrapped = withCircuitBreaker(new ReferenceStore());
     expect(wrapped.getString).toBeUndefined();
