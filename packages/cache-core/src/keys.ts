@@ -28,31 +28,35 @@ export function validateKey(
   operation: string,
   backend?: CacheType,
 ): asserts key is string {
-  if (typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_BYTES / 3) {
-    // Short enough that even 3 bytes per UTF-16 unit fits: only the rare checks remain.
-    if (key.charCodeAt(0) !== 0 && key.isWellFormed()) return;
-  }
+  if (isPlainShortKey(key) && key.isWellFormed()) return;
   checkKeyFully(key, operation, backend);
 }
 
 /**
- * {@link validateKey} less the lone-surrogate check, for the reads of a store that compares
- * keys as exact strings (`StoreCapabilities.exactStringKeys`): there an ill-formed key can
- * match no stored key, so the caller checks it only when the read misses ({@link keyIsWellFormed}).
+ * {@link validateKey} less the lone-surrogate check, for a store that compares keys as exact
+ * strings (`StoreCapabilities.exactStringKeys`): there an ill-formed key can match no stored
+ * key, so the service checks it when a read misses and the store when a key is new to it.
  */
-export function validateReadKey(
+export function validateKeyExceptSurrogates(
   key: unknown,
   operation: string,
   backend?: CacheType,
 ): asserts key is string {
-  if (
+  if (isPlainShortKey(key)) return;
+  checkKeyFully(key, operation, backend);
+}
+
+/**
+ * A non-empty string short enough that even 3 UTF-8 bytes per UTF-16 unit fit, not starting
+ * with U+0000: the usual key, which leaves only the surrogate check (the rest is rare).
+ */
+function isPlainShortKey(key: unknown): key is string {
+  return (
     typeof key === 'string' &&
     key.length > 0 &&
     key.length <= MAX_KEY_BYTES / 3 &&
     key.charCodeAt(0) !== 0
-  )
-    return;
-  checkKeyFully(key, operation, backend);
+  );
 }
 
 // Apart from validateKey so that its fast path stays small enough to inline into every operation.

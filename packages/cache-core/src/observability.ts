@@ -109,6 +109,16 @@ export function traceOperation<T, A extends unknown[]>(
   thisArg: unknown,
   ...args: A
 ): Promise<T> {
+  return traceApply(context, fn, thisArg, args);
+}
+
+/** {@link traceOperation} with the arguments as one array (no rest-parameter copy). */
+export function traceApply<T, A extends unknown[]>(
+  context: CacheOperationContext,
+  fn: (...args: A) => Promise<T>,
+  thisArg: unknown,
+  args: A,
+): Promise<T> {
   const tracing = cacheChannels[context.family];
   if (!tracing.hasSubscribers) return fn.apply(thisArg, args);
   // The outcome is recorded inside the traced promise, so subscribers see it from asyncStart on.

@@ -1,11 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { CacheError } from './errors.js';
-import {
-  type CacheOperationContext,
-  cacheChannels,
-  recordOutcome,
-  traceOperation,
-} from './observability.js';
+import { type CacheOperationContext, recordOutcome, traceApply } from './observability.js';
 
 /**
  * Receives one sampled operation: its context (with `hit`, `hits` or `errorCode`
@@ -114,7 +109,7 @@ export function nextCountdown(every: number): number {
 }
 
 /**
- * Runs `fn` as {@link traceOperation} does and, when `sampled`, reports its
+ * Runs `fn` as {@link traceApply} does and, when `sampled`, reports its
  * duration and outcome to the {@link sampleDurations} listeners.
  */
 export function runOperation<T, A extends unknown[]>(
@@ -124,13 +119,9 @@ export function runOperation<T, A extends unknown[]>(
   thisArg: unknown,
   args: A,
 ): Promise<T> {
-  if (!sampled) return traceOperation(context, fn, thisArg, ...args);
+  if (!sampled) return traceApply(context, fn, thisArg, args);
   const startedMs = performance.now();
-  // Without a channel subscriber, straight to the store: no copy of `args` for a rest parameter.
-  const settled = cacheChannels[context.family].hasSubscribers
-    ? traceOperation(context, fn, thisArg, ...args)
-    : fn.apply(thisArg, args);
-  return settled.then(
+  return traceApply(context, fn, thisArg, args).then(
     (result) => {
       recordOutcome(context, result);
       report(context, performance.now() - startedMs);

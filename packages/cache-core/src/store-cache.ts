@@ -13,7 +13,12 @@ import { type CacheServiceOptions, resolveServiceOptions } from './config-valida
 import { entriesToArray, keysToArray } from './entries.js';
 import { CacheError, describeError, isCallerError } from './errors.js';
 import { validateDelta } from './integers.js';
-import { LOCK_KEY_SPACE, validateKey, validatePrefix, validateReadKey } from './keys.js';
+import {
+  LOCK_KEY_SPACE,
+  validateKey,
+  validateKeyExceptSurrogates,
+  validatePrefix,
+} from './keys.js';
 import {
   type CacheEventListener,
   type CacheEventName,
@@ -105,7 +110,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     });
     this.#shared = store.capabilities.sharedAcrossProcesses;
     this.#exactKeys = store.capabilities.exactStringKeys === true;
-    this.#validateExactKey = this.#exactKeys ? validateReadKey : validateKey;
+    this.#validateExactKey = this.#exactKeys ? validateKeyExceptSurrogates : validateKey;
     this.#holdsText =
       typeof store.getString === 'function' && typeof store.setString === 'function';
     const prefix = this.#prefix;
@@ -274,7 +279,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   #get(key: string): Promise<Uint8Array | undefined> {
     let result: Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>;
     try {
-      this.#checkReadKey(key, 'get');
+      this.#checkExactKey(key, 'get');
       result = this.store.get(this.#prefix + key);
       if (this.#exactKeys && (result == null || isPromise(result)))
         this.#checkMissedKey(key, result);
@@ -288,7 +293,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   #set(key: string, value: Uint8Array, options?: SetOptions): Promise<void> {
     let result: unknown;
     try {
-      this.#checkWriteKey(key);
+      this.#checkExactKey(key, 'set');
       checkValue(value, this.#maxValueBytes, 'set', this.type);
       const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
       result = this.store.set(this.#prefix + key, value, ttlMs);
@@ -611,12 +616,12 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   #readString(key: string): Promise<string | undefined> {
     let result: string | null | undefined | Promise<string | null | undefined>;
     try {
-      this.#checkReadKey(key, 'get');
+      this.#checkExactKey(key, 'get');
       result = (this.store as unknown as TextStore).getString(this.#prefix + key);
       if (this.#exactKeys && (result == null || isPromise(result)))
         this.#checkMissedKey(key, result);
     } catch (error) {
-      return this.#rejectedText(error);
+      return Promise.reject(this.#textReadError(error));
     }
     if (isPromise(result)) return result.then(this.#countRead, this.#failTextGet);
     // #countRead by hand: a few bytecodes less, which V8's inlining budget needs here.
@@ -632,14 +637,14 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   #readJson(key: string): Promise<unknown> {
     let result: unknown;
     try {
-      this.#checkReadKey(key, 'get');
+      this.#checkExactKey(key, 'get');
       const store = this.store as unknown as TextStore;
       if (store.getJson === undefined) return this.#readString(key).then(this.#parseFound);
       result = store.getJson(this.#prefix + key, this.#parseJson);
       if (this.#exactKeys && (result === undefined || isPromise(result)))
         this.#checkMissedKey(key, result);
     } catch (error) {
-      return this.#rejectedText(error);
+      return Promise.reject(this.#textReadError(error));
     }
     // JSON `null` is a value: a JSON read misses only on undefined.
     if (isPromise(result)) return result.then(this.#countJson, this.#failTextGet);
@@ -647,15 +652,15 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   }
 
   /** A text read's failure: SERIALIZATION (bytes that are not UTF-8 or JSON) as thrown, else {@link #fail}. */
-  #rejectedText(error: unknown): Promise<never> {
-    return Promise.reject(isSerialization(error) ? error : this.#fail(error, 'get'));
+  #textReadError(error: unknown): CacheError {
+    return isSerialization(error) ? error : this.#fail(error, 'get');
   }
 
   /** Stores well-formed text in a store that holds strings, with `set`'s checks and counters. */
   #writeText(key: string, text: string, options?: SetOptions): Promise<void> {
     let result: unknown;
     try {
-      this.#checkWriteKey(key);
+      this.#checkExactKey(key, 'set');
       // At most 3 UTF-8 bytes per UTF-16 unit: most texts skip the count.
       if (text.length * 3 > this.#maxValueBytes) this.#checkTextBytes(text);
       const ttlMs = resolveTtl(options, this.defaultTtlMs, 'set', this.type);
@@ -682,7 +687,7 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     return value;
   };
   readonly #failTextGet = (error: unknown): never => {
-    throw isSerialization(error) ? error : this.#fail(error, 'get');
+    throw this.#textReadError(error);
   };
 
   /** Prepended to every key this cache gives its store: `'app:'` for namespace `app`, else `''`. */
@@ -728,16 +733,13 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     validateKey(key, operation, this.type);
   }
 
-  /** {@link #checkKey} for a read, which leaves the lone-surrogate check to a miss on exact keys. */
-  #checkReadKey(key: string, operation: string): void {
+  /**
+   * {@link #checkKey} for `get`, `set` and the text helpers, which on a store with exact keys
+   * leaves the lone-surrogate check to a read's miss ({@link #checkMissedKey}) or to the store.
+   */
+  #checkExactKey(key: string, operation: string): void {
     this.#guardOpen(operation);
     this.#validateExactKey(key, operation, this.type);
-  }
-
-  /** {@link #checkKey} for `set`, which leaves the lone-surrogate check to a store with exact keys. */
-  #checkWriteKey(key: string): void {
-    this.#guardOpen('set');
-    this.#validateExactKey(key, 'set', this.type);
   }
 
   /**

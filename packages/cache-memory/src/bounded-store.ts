@@ -242,24 +242,24 @@ export class BoundedStore {
     }
     const size = this.#sizeOf(value);
     if (size !== this.#valueBytes[slot])
-      return this.#resize(slot, key, value, size, expiresAt, owned);
+      return this.#resize(slot, key, value, size, expires, expiresAt, owned);
     this.#order.touch(slot, key);
     this.#replace(slot, value, owned, true);
     if (expiresAt !== expires) this.#reexpire(slot, expires, expiresAt);
     return WriteStatus.STORED;
   }
 
-  /** Rewrites a live entry with a value of another size, evicting others if it grows. */
+  /** Rewrites a live entry (expiring at `expires`) with a value of another size, evicting others if it grows. */
   #resize(
     slot: number,
     key: string,
     value: StoredValue,
     size: number,
+    expires: number,
     expiresAt: number,
     owned: boolean,
   ): WriteStatus {
     const heldSize = this.#valueBytes[slot] as number;
-    const expires = this.#expires[slot] as number;
     const grow = measured(size) - measured(heldSize);
     if (grow > 0) {
       const status = this.#growInPlace(slot, key, grow);
