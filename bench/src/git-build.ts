@@ -30,14 +30,23 @@ export const buildDir = (ref: string): string => join(benchDir, '.tmp', `build-$
 /**
  * Copies core, memory and redis sources of git `ref` (or of the working tree for
  * `'worktree'`, copied afresh every time) under bench/.tmp, their `@pywatt/cache-core`
- * imports pointed at that copy's core. Returns false (and says why) when `ref` cannot be read.
+ * imports pointed at that copy's core. A copy is reused while `ref` still names the commit it
+ * was made from (`HEAD` or a branch moves). Returns false (and says why) when `ref` cannot be read.
  */
 export function prepareBuild(ref: string): boolean {
   const root = buildDir(ref);
   const repoDir = join(benchDir, '..');
+  const marker = join(root, '.commit');
   try {
-    if (ref === 'worktree') rmSync(root, { recursive: true, force: true });
-    if (existsSync(root)) return true;
+    const commit =
+      ref === 'worktree'
+        ? undefined
+        : execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: repoDir })
+            .toString()
+            .trim();
+    if (commit !== undefined && existsSync(marker) && readFileSync(marker, 'utf8') === commit)
+      return true;
+    rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
     if (ref === 'worktree') {
       for (const p of PACKAGES)
@@ -71,6 +80,7 @@ export function prepareBuild(ref: string): boolean {
         writeFileSync(path, text);
       }
     }
+    if (commit !== undefined) writeFileSync(marker, commit);
     return true;
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
