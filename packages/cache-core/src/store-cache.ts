@@ -17,6 +17,7 @@ import {
   LOCK_KEY_SPACE,
   validateKey,
   validateKeyExceptSurrogates,
+  validateKeyShape,
   validatePrefix,
 } from './keys.js';
 import {
@@ -79,11 +80,12 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   readonly #options: Readonly<CacheServiceOptions>;
   /** The store holds strings as given: the string/JSON helpers skip UTF-8 encoding and decoding. */
   readonly #holdsText: boolean;
-  /** The store compares keys as exact strings: reads check lone surrogates only on a miss. */
+  /** The store compares keys as exact strings: reads check a key's characters only on a miss. */
   readonly #exactKeys: boolean;
   /**
-   * The key check of `get`, `set` and the text helpers: without the lone-surrogate check when
-   * the store's keys are exact (a read checks on a miss; the store checks a key new to it).
+   * The key check of `get`, `set` and the text helpers. When the store's keys are exact it
+   * leaves the lone-surrogate check (and, without a namespace, the leading U+0000 check, so
+   * that it reads no character of the key) to a read's miss and to the store for a new key.
    */
   readonly #validateExactKey: typeof validateKey;
   #closed = false;
@@ -110,7 +112,11 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
     });
     this.#shared = store.capabilities.sharedAcrossProcesses;
     this.#exactKeys = store.capabilities.exactStringKeys === true;
-    this.#validateExactKey = this.#exactKeys ? validateKeyExceptSurrogates : validateKey;
+    this.#validateExactKey = !this.#exactKeys
+      ? validateKey
+      : this.#prefix === ''
+        ? validateKeyShape
+        : validateKeyExceptSurrogates;
     this.#holdsText =
       typeof store.getString === 'function' && typeof store.setString === 'function';
     const prefix = this.#prefix;
@@ -743,13 +749,16 @@ export class StoreCache<S extends CacheStore = CacheStore> implements CacheServi
   }
 
   /**
-   * Throws INVALID_KEY for a read's key with a lone surrogate, which only a miss (or an
-   * answer still to come) can have had on a store with exact keys; drops that answer.
+   * Throws INVALID_KEY for a read's key with a lone surrogate or a leading U+0000, which only a
+   * miss (or an answer still to come) can have had on a store with exact keys; drops that answer.
    */
   #checkMissedKey(key: string, result: unknown): void {
-    if (key.isWellFormed()) return;
-    if (isPromise(result)) result.catch(() => {});
-    validateKey(key, 'get', this.type);
+    try {
+      validateKey(key, 'get', this.type);
+    } catch (error) {
+      if (isPromise(result)) result.catch(() => {});
+      throw error;
+    }
   }
 
   /** {@link #fail} as a rejected promise: one call, so the hot paths' catch stays small. */

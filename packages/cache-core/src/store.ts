@@ -27,9 +27,12 @@ export interface StoreCapabilities {
    * encoded (the memory store's Map). A key with a lone surrogate then matches no stored key,
    * so the service checks a `get`/`getString`/`getJson` key for lone surrogates only when the
    * read misses, and leaves that check on `set`/`setString`/`setJson` to the store: such a store
-   * must reject a key it does not hold yet with INVALID_KEY when it has a lone surrogate
-   * (`validateKey` words it), before evicting anything. Callers still get INVALID_KEY either
-   * way. Absent means false; a store that encodes keys (to UTF-8, to file names) must leave it so.
+   * must reject a key it does not hold yet with INVALID_KEY when it has a lone surrogate or
+   * starts with U+0000 (`validateKey` words it), before evicting anything, and keep its locks
+   * (whose keys start with U+0000 under no namespace) apart from its data. Under no namespace the
+   * service then leaves the leading U+0000 check to the store and a read's miss too, and reads
+   * no character of the key on a hit. Callers still get INVALID_KEY either way. Absent means
+   * false; a store that encodes keys (to UTF-8, to file names) must leave it so.
    */
   readonly exactStringKeys?: boolean | undefined;
 }

@@ -11,8 +11,8 @@ export { NO_SLOT, type StoredValue };
 
 /**
  * Outcome of {@link BoundedStore.write}. A failed write changed nothing. ILL_FORMED_KEY: a
- * key the store does not hold has a lone surrogate (the service leaves that check to the
- * store for the keys it holds already, see `StoreCapabilities.exactStringKeys`).
+ * key the store does not hold has a lone surrogate or starts with U+0000 (the service leaves
+ * those checks to the store, see `StoreCapabilities.exactStringKeys`).
  */
 export const WriteStatus = { STORED: 0, TOO_LARGE: 1, FULL: 2, ILL_FORMED_KEY: 3 } as const;
 export type WriteStatus = (typeof WriteStatus)[keyof typeof WriteStatus];
@@ -370,10 +370,14 @@ export class BoundedStore {
 
   /** Stores a key the store does not hold, evicting by policy until it fits. */
   #insert(key: string, value: StoredValue, expiresAt: number, owned: boolean): WriteStatus {
-    if (!key.isWellFormed()) return WriteStatus.ILL_FORMED_KEY;
+    // The checks read a copy: reading `key` itself would make V8 flatten it in place, and
+    // every later lookup with that same key object would follow one more pointer (see
+    // `validateKeyShape` in cache-core).
+    const text = `\u0000${key}`;
+    if (text.charCodeAt(1) === 0 || !text.isWellFormed()) return WriteStatus.ILL_FORMED_KEY;
     const maxItems = this.#maxItems;
     const maxSizeBytes = this.#maxSizeBytes;
-    const keyBytes = Buffer.byteLength(key, 'utf8');
+    const keyBytes = Buffer.byteLength(text, 'utf8') - 1;
     const valueBytes = this.#sizeOf(value);
     const sizeBytes = keyBytes + measured(valueBytes);
     if (sizeBytes > maxSizeBytes) return WriteStatus.TOO_LARGE;

@@ -287,7 +287,7 @@ export class MemoryStore implements CacheStore {
 
   /** Throws why a write of `value` was refused (nothing was stored or evicted). */
   #refuse(status: WriteStatus, fullKey: string, value: StoredValue, operation: string): never {
-    // A new key with a lone surrogate: INVALID_KEY, as the service's own check words it.
+    // A new key with a lone surrogate or a leading U+0000: INVALID_KEY, as the service words it.
     if (status === WriteStatus.ILL_FORMED_KEY) validateKey(fullKey, operation, this.name);
     const c = this.config;
     if (status === WriteStatus.TOO_LARGE) {

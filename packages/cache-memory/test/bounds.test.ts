@@ -110,26 +110,58 @@ describe("policy 'none'", () => {
   });
 });
 
-describe('a key with a lone surrogate (checked by the store: its keys are exact)', () => {
-  it('is refused with INVALID_KEY by every write before anything is evicted, in a namespace too', async () => {
-    for (const namespace of [undefined, 'ns']) {
-      const cache = await open({ policy: 'lru', maxItems: 2, namespace });
-      await cache.set('a', bytes(1));
-      await cache.setString('b', 'v');
-      const error = await cache.set('x\ud800', bytes(1)).catch((e: unknown) => e);
-      expect(CacheError.is(error, 'INVALID_KEY')).toBe(true);
-      expect((error as Error).message).toContain('lone UTF-16 surrogate');
-      expect(await code(cache.setString('x\udc00y', 'v'))).toBe('INVALID_KEY');
-      expect(await code(cache.setJson('\ud800', 1))).toBe('INVALID_KEY');
-      expect(await code(cache.getString('x\ud800'))).toBe('INVALID_KEY');
-      const stats = await cache.stats();
-      expect(stats.evictions).toBe(0);
-      expect(stats.errors).toBe(0);
-      expect(await cache.get('a')).toEqual(bytes(1));
-      expect(await cache.getString('b')).toBe('v');
-    }
-  });
-});
+// The service leaves these checks to the store (its keys are exact) and to a read's miss.
+const badKeys = [
+  {
+    name: 'a lone surrogate',
+    keys: ['x\ud800', 'x\udc00y', '\ud800'],
+    why: 'lone UTF-16 surrogate',
+  },
+  {
+    name: 'a leading U+0000',
+    keys: ['\u0000lock:x', '\u0000x', '\u0000'],
+    why: 'must not start with U+0000',
+  },
+];
+
+describe.each(badKeys)(
+  'a key with $name (checked by the store: its keys are exact)',
+  ({ keys, why }) => {
+    const [first, second, third] = keys as [string, string, string];
+
+    it('is refused with INVALID_KEY by every write before anything is evicted, and by reads, in a namespace too', async () => {
+      for (const namespace of [undefined, 'ns']) {
+        const cache = await open({ policy: 'lru', maxItems: 2, namespace });
+        await cache.set('a', bytes(1));
+        await cache.setString('b', 'v');
+        const token = await cache.lock('x', 60_000);
+        const error = await cache.set(first, bytes(1)).catch((e: unknown) => e);
+        expect(CacheError.is(error, 'INVALID_KEY')).toBe(true);
+        expect((error as Error).message).toContain(why);
+        expect(await code(cache.setString(second, 'v'))).toBe('INVALID_KEY');
+        expect(await code(cache.setJson(third, 1))).toBe('INVALID_KEY');
+        expect(await code(cache.get(first))).toBe('INVALID_KEY');
+        expect(await code(cache.getString(first))).toBe('INVALID_KEY');
+        expect(await code(cache.getJson(second))).toBe('INVALID_KEY');
+        const stats = await cache.stats();
+        expect(stats.evictions).toBe(0);
+        expect(stats.errors).toBe(0);
+        expect(await cache.get('a')).toEqual(bytes(1));
+        expect(await cache.getString('b')).toBe('v');
+        expect(await cache.unlock('x', token as string)).toBe(true);
+      }
+    });
+
+    it('is refused by the store itself, which the service trusts with that check', async () => {
+      const { store } = await open({ maxItems: 2 });
+      const forever = Number.POSITIVE_INFINITY;
+      expect(() => store.set(first, bytes(1), forever)).toThrow(why);
+      expect(() => store.setString(second, 'v', forever)).toThrow(why);
+      expect(store.getString(first)).toBeUndefined();
+      expect(store.stats().itemCount).toBe(0);
+    });
+  },
+);
 
 describe('locks live apart from the data', () => {
   it('never count against the bounds, are never evicted and survive clear()', async () => {
