@@ -121,18 +121,20 @@ export function runOperation<T, A extends unknown[]>(
 ): Promise<T> {
   if (!sampled) return traceApply(context, fn, thisArg, args);
   const startedMs = performance.now();
-  return traceApply(context, fn, thisArg, args).then(
+  const settled = traceApply(context, fn, thisArg, args);
+  // Timed in a reaction beside the caller's, not in front of it: the caller gets the store's
+  // own promise, settled in the same tick as an unsampled call's (the listeners run first).
+  settled.then(
     (result) => {
       recordOutcome(context, result);
       report(context, performance.now() - startedMs);
-      return result;
     },
     (error: unknown) => {
       context.errorCode = CacheError.is(error) ? error.code : 'INTERNAL';
       report(context, performance.now() - startedMs);
-      throw error;
     },
   );
+  return settled;
 }
 
 function report(context: CacheOperationContext, durationMs: number): void {

@@ -37,6 +37,8 @@ describe('sampleDurations', () => {
     await cache.set('k', bytes('v'));
     const { samples, durations } = sampleAll();
     expect(await cache.get('k')).toEqual(bytes('v'));
+    // Reported before the caller's await resumes.
+    expect(samples).toHaveLength(1);
     expect(await cache.get('absent')).toBeUndefined();
     expect((await cache.getMany(['k', 'absent'])).size).toBe(1);
     await expect(cache.set('', bytes('v'))).rejects.toMatchObject({ code: 'INVALID_KEY' });
