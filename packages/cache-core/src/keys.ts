@@ -53,10 +53,9 @@ export function validateKeyExceptSurrogates(
  * when it is new, so a read that hits had a valid key and one that misses is checked then.
  *
  * Why not read them: V8 flattens a concatenated string (a `${kind}:${id}` key) in place the
- * first time its characters are read, and from then on every lookup with that same key object
- * follows one more pointer to the flat copy. lru-cache never reads its keys; not reading them
- * took a memory `getString` from 0.88× to 0.96× of lru-cache's `get` on reused template keys
- * (`MEMORY_BENCH=isolates pnpm bench memory`).
+ * first time its characters are read; when that key object is old, every later lookup with it
+ * follows one more pointer to the flat copy, and lru-cache, which never reads its keys, does
+ * not pay that. The memory store reads a key once, when it stores it.
  */
 export function validateKeyShape(
   key: unknown,

@@ -370,14 +370,13 @@ export class BoundedStore {
 
   /** Stores a key the store does not hold, evicting by policy until it fits. */
   #insert(key: string, value: StoredValue, expiresAt: number, owned: boolean): WriteStatus {
-    // The checks read a copy: reading `key` itself would make V8 flatten it in place, and
-    // every later lookup with that same key object would follow one more pointer (see
-    // `validateKeyShape` in cache-core).
-    const text = `\u0000${key}`;
-    if (text.charCodeAt(1) === 0 || !text.isWellFormed()) return WriteStatus.ILL_FORMED_KEY;
+    // Reading the key flattens it if V8 built it by concatenation: a key made for this call
+    // is then held as one flat string, not the parts of a template (up to 88 bytes less per
+    // entry for `k${padded}`). Calls that hit read none of its characters (`validateKeyShape`).
+    if (key.charCodeAt(0) === 0 || !key.isWellFormed()) return WriteStatus.ILL_FORMED_KEY;
     const maxItems = this.#maxItems;
     const maxSizeBytes = this.#maxSizeBytes;
-    const keyBytes = Buffer.byteLength(text, 'utf8') - 1;
+    const keyBytes = Buffer.byteLength(key, 'utf8');
     const valueBytes = this.#sizeOf(value);
     const sizeBytes = keyBytes + measured(valueBytes);
     if (sizeBytes > maxSizeBytes) return WriteStatus.TOO_LARGE;
