@@ -26,8 +26,8 @@ export interface DurationSamplingOptions {
  * alone cost about as much as an in-memory `get`: so 1 in 128 calls of a store in
  * the process (memory), 1 in 32 of one that answers over a socket or the file system
  * (`capabilities.sharedAcrossProcesses`), whose calls cost about 3 µs of the client's
- * CPU when pipelined (1 in 16 measured 9 % of it, 1 in 32 about 5 %; 4–6 % with
- * cache-otel's batched records, 1 in 64 no better). Figures: docs/OBSERVABILITY.md.
+ * CPU when pipelined (1 in 16 measured 9 % of it; 1 in 32 with cache-otel's batched
+ * records 4 %, 1 in 64 and 1 in 128 no better). Figures: docs/OBSERVABILITY.md.
  */
 export const DEFAULT_SAMPLE_EVERY = { inProcess: 128, shared: 32 } as const;
 
