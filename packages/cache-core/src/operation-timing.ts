@@ -121,20 +121,20 @@ export function runOperation<T, A extends unknown[]>(
 ): Promise<T> {
   if (!sampled) return traceApply(context, fn, thisArg, args);
   const startedMs = performance.now();
-  const settled = traceApply(context, fn, thisArg, args);
-  // Timed in a reaction beside the caller's, not in front of it: the caller gets the store's
-  // own promise, settled in the same tick as an unsampled call's (the listeners run first).
-  settled.then(
+  // Chained, not a side reaction: a caller that drops the promise of a failed call must still
+  // get Node's unhandled rejection, sampled or not (a side handler would mark it handled).
+  return traceApply(context, fn, thisArg, args).then(
     (result) => {
       recordOutcome(context, result);
       report(context, performance.now() - startedMs);
+      return result;
     },
     (error: unknown) => {
       context.errorCode = CacheError.is(error) ? error.code : 'INTERNAL';
       report(context, performance.now() - startedMs);
+      throw error;
     },
   );
-  return settled;
 }
 
 function report(context: CacheOperationContext, durationMs: number): void {

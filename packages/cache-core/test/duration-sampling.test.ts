@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CacheOperationContext,
@@ -105,5 +107,17 @@ describe('sampleDurations', () => {
       expect(() => sampleDurations(() => {}, { sampleEvery })).toThrow(
         expect.objectContaining({ code: 'CONFIGURATION' }),
       );
+  });
+
+  it('a sampled call that fails and is never awaited is an unhandled rejection, as an unsampled one is', () => {
+    // In a process of its own: the test runner treats an unhandled rejection as a failure.
+    const fixture = fileURLToPath(new URL('./fixtures/dropped-failure.ts', import.meta.url));
+    const run = (sampleEvery: number): string =>
+      execFileSync(process.execPath, ['--import', 'tsx', fixture, String(sampleEvery)], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    expect(run(0)).toBe('unhandled INTERNAL\nend\n');
+    expect(run(1)).toBe('unhandled INTERNAL\nend\n');
   });
 });
