@@ -66,7 +66,7 @@ export class CircuitBreakerStore implements CacheStore {
     this.store = store;
     this.name = store.name;
     // Not exact keys even over a store that has them: an open breaker answers without the
-    // store, which would have checked a new key's lone surrogates, so the service checks first.
+    // store, which would have made the key checks that flag leaves to it, so the service checks first.
     this.capabilities = { ...store.capabilities, exactStringKeys: false };
     this.#threshold = integerAtLeast(options.failureThreshold, 1, 'failureThreshold', OPERATION, 5);
     this.#breakMs = optionalDurationMs(options.breakMs, 'breakMs', OPERATION) ?? 5_000;
